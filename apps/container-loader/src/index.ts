@@ -1,0 +1,2 @@
+/** Placeholder entry of container-loader; filled by its issue. */
+export const packageName = 'container-loader';

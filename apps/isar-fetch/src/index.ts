@@ -1,0 +1,2 @@
+/** Placeholder entry of isar-fetch; filled by its issue. */
+export const packageName = 'isar-fetch';

@@ -1,0 +1,2 @@
+/** Placeholder entry of @isar/archive; filled by its issue. */
+export const packageName = '@isar/archive';

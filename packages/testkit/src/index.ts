@@ -1,0 +1,2 @@
+/** Placeholder entry of @isar/testkit; filled by its issue. */
+export const packageName = '@isar/testkit';
