@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
-import { packageName } from './index.js';
+import { DEFAULT_TAG, DOCKER_HUB } from './index.js';
 
-it('names itself', () => {
-  expect(packageName).toBe('@isar/oci-registry');
+it('names Docker Hub and the default tag', () => {
+  expect(DOCKER_HUB).toBe('docker.io');
+  expect(DEFAULT_TAG).toBe('latest');
 });

@@ -1,2 +1,1 @@
-/** Placeholder entry of @isar/oci-registry; filled by its issue. */
-export const packageName = '@isar/oci-registry';
+export * from './reference/index.js';
