@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Where the content for `finalPath` is written before it is published: same directory, so rename is atomic. */
+export function tempPathFor(finalPath: string): string {
+  return join(
+    dirname(finalPath),
+    `.${basename(finalPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
+}
+
+/**
+ * Writes a file so that `finalPath` holds either its old state or the complete new content, never a part:
+ * `write` fills a temp file in the same directory; it is fsynced, renamed over `finalPath`, and the directory
+ * is fsynced so the rename survives a power cut. On any failure the temp file is removed.
+ */
+export async function publishAtomically<T>(
+  finalPath: string,
+  write: (tempPath: string) => Promise<T>,
+): Promise<T> {
+  await mkdir(dirname(finalPath), { recursive: true });
+  const tempPath = tempPathFor(finalPath);
+  try {
+    const result = await write(tempPath);
+    await fsyncPath(tempPath);
+    await rename(tempPath, finalPath);
+    await fsyncPath(dirname(finalPath));
+    return result;
+  } catch (error) {
+    await unlink(tempPath).catch(() => {});
+    throw error;
+  }
+}
+
+/** Moves a finished file into place durably (both on one filesystem). */
+export async function renameDurably(from: string, to: string): Promise<void> {
+  await fsyncPath(from);
+  await mkdir(dirname(to), { recursive: true });
+  await rename(from, to);
+  await fsyncPath(dirname(to));
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

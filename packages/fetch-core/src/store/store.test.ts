@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Descriptor, Digest } from '@isar/oci-spec';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { publishAtomically } from './atomic-file.js';
+import { BlobCache } from './blob-cache.js';
+import { acquireLock } from './file-lock.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fetch-core-store-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function deadPid(): Promise<number> {
+  const child = spawn('sleep', ['30']);
+  const pid = child.pid as number;
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+  return pid;
+}
+
+describe('acquireLock', () => {
+  it('serialises holders of one lock', async () => {
+    const path = join(dir, 'x.lock');
+    const order: string[] = [];
+    const first = await acquireLock(path);
+    const second = acquireLock(path, { maxPollMs: 20 }).then((lock) => {
+      order.push('second acquired');
+      return lock;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    order.push('first releases');
+    await first.release();
+    await (await second).release();
+    expect(order).toEqual(['first releases', 'second acquired']);
+  });
+
+  it('takes over the lock of a killed process', async () => {
+    const path = join(dir, 'x.lock');
+    await writeFile(path, JSON.stringify({ pid: await deadPid(), host: hostname(), since: 0 }));
+    const lock = await acquireLock(path, { signal: AbortSignal.timeout(2000) });
+    expect(JSON.parse(await readFile(path, 'utf8')).pid).toBe(process.pid);
+    await lock.release();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('waits for a live owner and tells who it waits for', async () => {
+    const path = join(dir, 'x.lock');
+    const sleeper = spawn('sleep', ['30']);
+    try {
+      await writeFile(path, JSON.stringify({ pid: sleeper.pid, host: hostname(), since: 0 }));
+      const waited: number[] = [];
+      const attempt = acquireLock(path, {
+        signal: AbortSignal.timeout(300),
+        onWait: (o) => waited.push(o.pid),
+      });
+      await expect(attempt).rejects.toThrow(/abort|timeout/i);
+      expect(waited).toEqual([sleeper.pid]);
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+  });
+
+  it('never takes over a lock held on another host', async () => {
+    const path = join(dir, 'x.lock');
+    await writeFile(path, JSON.stringify({ pid: await deadPid(), host: 'another-build-host', since: 0 }));
+    await expect(acquireLock(path, { signal: AbortSignal.timeout(200) })).rejects.toThrow(/abort|timeout/i);
+  });
+});
+
+describe('publishAtomically', () => {
+  it('replaces the file only when the write completed', async () => {
+    const target = join(dir, 'out', 'image.zst');
+    await publishAtomically(target, (tmp) => writeFile(tmp, 'old'));
+    await expect(
+      publishAtomically(target, async (tmp) => {
+        await writeFile(tmp, 'half');
+        throw new Error('disk full');
+      }),
+    ).rejects.toThrow('disk full');
+    expect(await readFile(target, 'utf8')).toBe('old');
+    expect(await readdir(join(dir, 'out'))).toEqual(['image.zst']);
+    await publishAtomically(target, (tmp) => writeFile(tmp, 'new'));
+    expect(await readFile(target, 'utf8')).toBe('new');
+  });
+});
+
+describe('BlobCache', () => {
+  const content = Buffer.from('layer bytes');
+  const descriptor: Descriptor = {
+    mediaType: 'application/octet-stream',
+    digest: `sha256:${createHash('sha256').update(content).digest('hex')}` as Digest,
+    size: content.length,
+  };
+
+  it('downloads a blob once, then serves it from disk', async () => {
+    const cache = new BlobCache(join(dir, 'blobs'));
+    let downloads = 0;
+    const download = async (partial: string) => {
+      downloads++;
+      await writeFile(partial, content);
+    };
+    const [a, b] = await Promise.all([cache.fill(descriptor, download), cache.fill(descriptor, download)]);
+    expect(downloads).toBe(1);
+    expect([a.downloaded, b.downloaded].sort()).toEqual([false, true]);
+    expect(await readFile(a.path)).toEqual(content);
+    expect(a.path).toBe(join(dir, 'blobs', 'sha256', descriptor.digest.slice(7)));
+    expect((await cache.fill(descriptor, download)).downloaded).toBe(false);
+  });
+
+  it('keeps nothing under the digest when the download fails', async () => {
+    const cache = new BlobCache(join(dir, 'blobs'));
+    await expect(
+      cache.fill(descriptor, async (partial) => {
+        await writeFile(partial, content.subarray(0, 4));
+        throw new Error('connection reset');
+      }),
+    ).rejects.toThrow('connection reset');
+    expect(await cache.lookup(descriptor)).toBeUndefined();
+    // The partial file stays for the next run to resume.
+    expect(await readFile(cache.partialPathOf(descriptor.digest))).toEqual(content.subarray(0, 4));
+  });
+
+  it('refuses digests that are not digests', () => {
+    const cache = new BlobCache(dir);
+    expect(() => cache.pathOf('sha256:../../etc/passwd' as Digest)).toThrow(/invalid digest/);
+  });
+});
