@@ -19,4 +19,11 @@ export {
   manifestAccept,
 } from './media-types.js';
 export { formatPlatform, parsePlatform } from './platform.js';
+export {
+  isAttestationManifest,
+  matchPlatform,
+  normalizePlatform,
+  type PlatformMatch,
+  platformDistance,
+} from './platform-match.js';
 export type { Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform } from './types.js';
