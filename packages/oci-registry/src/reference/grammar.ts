@@ -1,0 +1,20 @@
+/**
+ * The distribution reference grammar (github.com/distribution/reference, regexp.go), as anchored regular
+ * expressions. Internal to the reference folder.
+ */
+
+const alphanumeric = '[a-z0-9]+';
+/** `[._]`, `__`, or one or more dashes between alphanumerics. */
+const separator = '(?:[._]|__|-+)';
+const pathComponent = `${alphanumeric}(?:${separator}${alphanumeric})*`;
+const domainNameComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const domainName = `${domainNameComponent}(?:\\.${domainNameComponent})*`;
+const ipv6address = '\\[[a-fA-F0-9:]+\\]';
+const host = `(?:${domainName}|${ipv6address})`;
+
+export const PATH_COMPONENT = new RegExp(`^${pathComponent}$`);
+export const DOMAIN = new RegExp(`^${host}(?::[0-9]+)?$`);
+export const TAG = /^[\w][\w.-]{0,127}$/;
+
+/** Longest `registry/repository` the distribution spec allows. */
+export const NAME_TOTAL_LENGTH_MAX = 255;
