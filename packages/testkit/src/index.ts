@@ -1,2 +1,14 @@
-/** Placeholder entry of @isar/testkit; filled by its issue. */
-export const packageName = '@isar/testkit';
+export type { AccessLogEntry } from './access-log.js';
+export { parseAccessLog } from './access-log.js';
+export { busyboxCacheDir, fetchBusybox } from './busybox-source.js';
+export type { BuiltImage, BuiltLayer, BuiltManifest, ImageSpec } from './image-builder.js';
+export { buildImage, imageCacheDir } from './image-builder.js';
+export type { Registry, RegistryCa, RegistryOptions, RegistryTokenServer } from './registry.js';
+export { startRegistry } from './registry.js';
+export type { RunOptions, RunResult } from './run-command.js';
+export { CommandError, runChecked, runCommand } from './run-command.js';
+export type { PushOptions, TlsClientOptions } from './skopeo.js';
+export { pushImage, skopeo, tlsFlags } from './skopeo.js';
+export type { TmpDir } from './tmp-dir.js';
+export { freePort, tmpDir } from './tmp-dir.js';
+export type { TokenRequestRecord } from './token-server.js';

@@ -1,0 +1,147 @@
+/**
+ * A throw-away certificate authority and certificates issued by it, made with the openssl command
+ * (Node cannot create X.509 certificates). Used for the HTTPS registry and to sign registry tokens.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runChecked } from './run-command.js';
+
+export interface CertificateAuthority {
+  certFile: string;
+  keyFile: string;
+  certPem: string;
+}
+
+export interface IssuedCertificate {
+  certFile: string;
+  keyFile: string;
+  certPem: string;
+  keyPem: string;
+}
+
+const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+/** Creates a self-signed CA (P-256) in `dir` as ca.crt / ca.key. */
+export async function createCertificateAuthority(
+  dir: string,
+  commonName = 'isar-testkit CA',
+  signal?: AbortSignal,
+): Promise<CertificateAuthority> {
+  const certFile = join(dir, 'ca.crt');
+  const keyFile = join(dir, 'ca.key');
+  await runChecked(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      ...ecKey,
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '7',
+      '-subj',
+      `/CN=${commonName}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+    ],
+    { signal },
+  );
+  return { certFile, keyFile, certPem: await readFile(certFile, 'utf8') };
+}
+
+/**
+ * Issues a server certificate for loopback (IP SAN 127.0.0.1 and ::1, DNS localhost) signed by `ca`,
+ * written to `<dir>/<name>.crt` and `<dir>/<name>.key`.
+ */
+export async function issueServerCertificate(
+  dir: string,
+  ca: CertificateAuthority,
+  name = 'server',
+  signal?: AbortSignal,
+): Promise<IssuedCertificate> {
+  const certFile = join(dir, `${name}.crt`);
+  const keyFile = join(dir, `${name}.key`);
+  const csrFile = join(dir, `${name}.csr`);
+  const extFile = join(dir, `${name}.ext`);
+  await writeFile(
+    extFile,
+    [
+      'basicConstraints=CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'extendedKeyUsage=serverAuth',
+      'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost',
+      '',
+    ].join('\n'),
+  );
+  await runChecked(
+    'openssl',
+    ['req', ...ecKey, '-keyout', keyFile, '-out', csrFile, '-subj', '/CN=127.0.0.1'],
+    {
+      signal,
+    },
+  );
+  await runChecked(
+    'openssl',
+    [
+      'x509',
+      '-req',
+      '-in',
+      csrFile,
+      '-CA',
+      ca.certFile,
+      '-CAkey',
+      ca.keyFile,
+      '-set_serial',
+      `0x${Date.now().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`,
+      '-days',
+      '7',
+      '-extfile',
+      extFile,
+      '-out',
+      certFile,
+    ],
+    { signal },
+  );
+  return {
+    certFile,
+    keyFile,
+    certPem: await readFile(certFile, 'utf8'),
+    keyPem: await readFile(keyFile, 'utf8'),
+  };
+}
+
+/** A self-signed P-256 key + certificate (the token signer; the registry trusts it as a root). */
+export async function createSigningCertificate(
+  dir: string,
+  signal?: AbortSignal,
+): Promise<IssuedCertificate> {
+  const certFile = join(dir, 'token-signer.crt');
+  const keyFile = join(dir, 'token-signer.key');
+  await runChecked(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      ...ecKey,
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '7',
+      '-subj',
+      '/CN=isar-testkit token signer',
+    ],
+    { signal },
+  );
+  return {
+    certFile,
+    keyFile,
+    certPem: await readFile(certFile, 'utf8'),
+    keyPem: await readFile(keyFile, 'utf8'),
+  };
+}
