@@ -1,7 +1,9 @@
 /**
  * Reads the requests a Distribution registry served from its JSON log. Distribution 2.8 writes one
  * `"msg":"response completed"` (or `"response completed with error"`) line per request with the
- * method, URI, status and bytes written; it does not log request headers (use faultProxy to see those).
+ * method, URI, status and bytes written. Requests refused by auth are logged only as
+ * `"error authorizing context: ..."` warnings: they become entries with status 401. Request headers
+ * (Range, Authorization) are not logged: put a faultProxy in front to see those.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -57,7 +59,9 @@ function parseDurationMs(value: unknown): number | undefined {
 export function parseAccessLog(text: string): AccessLogEntry[] {
   const entries: AccessLogEntry[] = [];
   for (const line of text.split('\n')) {
-    if (!line.startsWith('{') || !line.includes('"response completed')) continue;
+    const completed = line.includes('"msg":"response completed');
+    const refused = line.includes('"msg":"error authorizing context');
+    if (!line.startsWith('{') || !(completed || refused)) continue;
     let record: Record<string, unknown>;
     try {
       record = JSON.parse(line) as Record<string, unknown>;
@@ -74,7 +78,7 @@ export function parseAccessLog(text: string): AccessLogEntry[] {
       method,
       uri,
       path,
-      status: Number(record['http.response.status'] ?? 0),
+      status: refused ? 401 : Number(record['http.response.status'] ?? 0),
       bytes: typeof written === 'number' ? written : undefined,
       userAgent: record['http.request.useragent'] as string | undefined,
       durationMs: parseDurationMs(record['http.response.duration']),

@@ -48,3 +48,19 @@ describe('anonymous registry', () => {
     expect(gets[0]).toMatchObject({ status: 200, bytes: layer.size, repository: 'fixtures/single' });
   });
 });
+
+describe('access log of an auth registry', () => {
+  let registry: Registry;
+  beforeAll(async () => {
+    registry = await startRegistry({ auth: { type: 'htpasswd', users: { u: 'p' } } });
+  });
+  afterAll(() => registry?.stop());
+
+  it('records refused requests as 401 entries', async () => {
+    const res = await fetch(`${registry.url}/v2/some/repo/manifests/latest`, { method: 'HEAD' });
+    expect(res.status).toBe(401);
+    const log = await registry.accessLog();
+    const refused = log.filter((e) => e.kind === 'manifest' && e.repository === 'some/repo');
+    expect(refused).toEqual([expect.objectContaining({ method: 'HEAD', status: 401, reference: 'latest' })]);
+  });
+});

@@ -254,15 +254,3 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       }),
   };
 }
-
-/** libtrust's key id of a certificate's public key (what Distribution matches a JWT `kid` against). */
-export function libtrustKeyId(certPem: string): string {
-  const spki = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
-  const hash = createHash('sha256').update(spki).digest().subarray(0, 30);
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const byte of hash) bits += byte.toString(2).padStart(8, '0');
-  let encoded = '';
-  for (let i = 0; i + 5 <= bits.length; i += 5) encoded += alphabet[Number.parseInt(bits.slice(i, i + 5), 2)];
-  return encoded.match(/.{4}/g)?.join(':') ?? encoded;
-}
