@@ -1,6 +1,8 @@
 export type { AccessLogEntry } from './access-log.js';
 export { parseAccessLog } from './access-log.js';
 export { busyboxCacheDir, fetchBusybox } from './busybox-source.js';
+export type { FaultPlan, FaultProxy, FaultProxyOptions, ProxiedRequest } from './fault-proxy.js';
+export { faultProxy } from './fault-proxy.js';
 export type { BuiltImage, BuiltLayer, BuiltManifest, ImageSpec } from './image-builder.js';
 export { buildImage, imageCacheDir } from './image-builder.js';
 export type { Registry, RegistryCa, RegistryOptions, RegistryTokenServer } from './registry.js';

@@ -4,7 +4,7 @@
  * `auth.token.rootcertbundle`. GET with optional basic credentials (the classic flow) and POST with
  * grant_type=password|refresh_token (the OAuth2 flow, identity tokens) are both served.
  */
-import { createHash, randomBytes, sign, X509Certificate } from 'node:crypto';
+import { randomBytes, sign, X509Certificate } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';

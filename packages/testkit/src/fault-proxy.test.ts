@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { faultProxy } from './fault-proxy.js';
+import { type BuiltImage, buildImage } from './image-builder.js';
+import { type Registry, startRegistry } from './registry.js';
+import { pushImage } from './skopeo.js';
+
+const sha256 = (bytes: ArrayBuffer) =>
+  `sha256:${createHash('sha256').update(Buffer.from(bytes)).digest('hex')}`;
+
+describe('faultProxy in front of a real registry', () => {
+  let registry: Registry;
+  let image: BuiltImage;
+  let blobUrlPath: string;
+  let blob: { digest: string; size: number };
+  beforeAll(async () => {
+    registry = await startRegistry();
+    image = await buildImage({ seed: 51, busybox: false, layers: [1000, 200_000] });
+    await pushImage(image, `${registry.host}/faults/img:v1`);
+    const layer = image.manifests[0]?.layers[1];
+    if (!layer) throw new Error('no layer');
+    blob = layer;
+    blobUrlPath = `/v2/faults/img/blobs/${layer.digest}`;
+  });
+  afterAll(() => registry?.stop());
+
+  const isBlob = (req: { path: string }) => req.path.includes('/blobs/sha256:');
+
+  it('passes requests through untouched (with Range) and records them with headers', async () => {
+    const proxy = await faultProxy(registry.url, []);
+    try {
+      const whole = await fetch(`${proxy.url}${blobUrlPath}`, { headers: { authorization: 'Bearer x' } });
+      expect(sha256(await whole.arrayBuffer())).toBe(blob.digest);
+      const part = await fetch(`${proxy.url}${blobUrlPath}`, { headers: { range: 'bytes=100-199' } });
+      expect(part.status).toBe(206);
+      expect(part.headers.get('content-range')).toBe(`bytes 100-199/${blob.size}`);
+      expect((await part.arrayBuffer()).byteLength).toBe(100);
+      expect(proxy.requests.map((r) => [r.method, r.path, r.status])).toEqual([
+        ['GET', blobUrlPath, 200],
+        ['GET', blobUrlPath, 206],
+      ]);
+      expect(proxy.requests[0]?.headers.authorization).toBe('Bearer x');
+      expect(proxy.requests[1]?.headers.range).toBe('bytes=100-199');
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('answers 429 with Retry-After the given number of times, then passes through', async () => {
+    const proxy = await faultProxy(registry.url, {
+      kind: 'status',
+      status: 429,
+      retryAfter: 2,
+      times: 2,
+      match: isBlob,
+    });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const res = await fetch(`${proxy.url}${blobUrlPath}`);
+        expect(res.status).toBe(429);
+        expect(res.headers.get('retry-after')).toBe('2');
+        expect(((await res.json()) as { errors: Array<{ code: string }> }).errors[0]?.code).toBe(
+          'TOOMANYREQUESTS',
+        );
+      }
+      const ok = await fetch(`${proxy.url}${blobUrlPath}`);
+      expect(ok.status).toBe(200);
+      expect(sha256(await ok.arrayBuffer())).toBe(blob.digest);
+      // /v2/ does not match: untouched
+      expect((await fetch(`${proxy.url}/v2/`)).status).toBe(200);
+      expect(proxy.applied).toEqual([2]);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('resets the connection after N body bytes', async () => {
+    const proxy = await faultProxy(registry.url, {
+      kind: 'reset-after-bytes',
+      bytes: 50_000,
+      times: 1,
+      match: isBlob,
+    });
+    try {
+      const res = await fetch(`${proxy.url}${blobUrlPath}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-length')).toBe(String(blob.size));
+      let received = 0;
+      const reader = res.body?.getReader();
+      if (!reader) throw new Error('no body');
+      await expect(
+        (async () => {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) return;
+            received += value.length;
+          }
+        })(),
+      ).rejects.toThrow();
+      expect(received).toBe(50_000);
+      const again = await fetch(`${proxy.url}${blobUrlPath}`);
+      expect(sha256(await again.arrayBuffer())).toBe(blob.digest);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('corrupts one byte at the given offset', async () => {
+    const proxy = await faultProxy(registry.url, { kind: 'corrupt-byte', offset: 1234, match: isBlob });
+    try {
+      const direct = Buffer.from(await (await fetch(`${registry.url}${blobUrlPath}`)).arrayBuffer());
+      const bent = Buffer.from(await (await fetch(`${proxy.url}${blobUrlPath}`)).arrayBuffer());
+      expect(bent.length).toBe(direct.length);
+      expect(sha256(bent.buffer.slice(bent.byteOffset, bent.byteOffset + bent.length))).not.toBe(blob.digest);
+      const differing = [...bent.keys()].filter((i) => bent[i] !== direct[i]);
+      expect(differing).toEqual([1234]);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('delays, answers 5xx, and redirects blob GETs to another host', async () => {
+    const mirror = await faultProxy(registry.url, []);
+    const proxy = await faultProxy(registry.url, [
+      { kind: 'delay', ms: 300, match: (r) => r.path === '/v2/' },
+      { kind: 'status', status: 503, times: 1, match: (r) => r.path.includes('/manifests/') },
+      { kind: 'redirect-blobs', to: mirror.url },
+    ]);
+    try {
+      const started = Date.now();
+      expect((await fetch(`${proxy.url}/v2/`)).status).toBe(200);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+
+      const manifestUrl = `${proxy.url}/v2/faults/img/manifests/v1`;
+      const accept = { accept: 'application/vnd.oci.image.manifest.v1+json' };
+      expect((await fetch(manifestUrl, { headers: accept })).status).toBe(503);
+      expect((await fetch(manifestUrl, { headers: accept })).status).toBe(200);
+
+      const redirected = await fetch(`${proxy.url}${blobUrlPath}`, { redirect: 'manual' });
+      expect(redirected.status).toBe(307);
+      expect(redirected.headers.get('location')).toBe(`${mirror.url}${blobUrlPath}`);
+      const followed = await fetch(`${proxy.url}${blobUrlPath}`, {
+        headers: { authorization: 'Bearer secret' },
+      });
+      expect(sha256(await followed.arrayBuffer())).toBe(blob.digest);
+      expect(mirror.requests).toHaveLength(1);
+      // fetch drops Authorization on a cross-origin redirect: the mirror can check that
+      expect(mirror.requests[0]?.headers.authorization).toBeUndefined();
+    } finally {
+      await proxy.stop();
+      await mirror.stop();
+    }
+  });
+});

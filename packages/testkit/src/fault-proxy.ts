@@ -1,0 +1,275 @@
+/**
+ * An HTTP reverse proxy in front of a registry that injects the failures clients must survive:
+ * connection resets mid-body, delays, corrupted bytes, 429/5xx answers (with Retry-After) and
+ * blob redirects to another host. It records every request (with headers) so tests can count
+ * retries, check Range headers and see whether Authorization was sent. A fake only in the faults:
+ * everything else is the real registry's answer, streamed through.
+ */
+import { once } from 'node:events';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export type FaultPlan = { match?: (req: { method: string; path: string }) => boolean } & (
+  | { kind: 'reset-after-bytes'; bytes: number; times?: number }
+  | { kind: 'delay'; ms: number; times?: number }
+  | { kind: 'corrupt-byte'; offset: number; times?: number }
+  | {
+      kind: 'status';
+      status: 429 | 500 | 502 | 503 | 408 | 504;
+      retryAfter?: number;
+      times?: number;
+      body?: string;
+    }
+  | { kind: 'redirect-blobs'; to: string; times?: number }
+);
+
+export interface ProxiedRequest {
+  method: string;
+  /** Request path with query string, as received. */
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** Status answered to the client (set once the answer starts). */
+  status?: number;
+  /** The fault applied to this request, if any. */
+  fault?: FaultPlan['kind'];
+}
+
+export interface FaultProxy {
+  /** 'http://127.0.0.1:PORT' */
+  url: string;
+  host: string;
+  port: number;
+  requests: ProxiedRequest[];
+  /** How often each plan entry has fired, by index. */
+  applied: number[];
+  stop(): Promise<void>;
+}
+
+export interface FaultProxyOptions {
+  /** CA to trust when the target is an HTTPS kit registry. */
+  ca?: string;
+}
+
+const hopByHop = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+]);
+const blobPath = /^\/v2\/.+\/blobs\/sha256:[0-9a-f]{64}(\?.*)?$/;
+const statusCodes: Record<number, string> = {
+  408: 'TIMEOUT',
+  429: 'TOOMANYREQUESTS',
+  500: 'UNKNOWN',
+  502: 'BADGATEWAY',
+  503: 'UNAVAILABLE',
+  504: 'TIMEOUT',
+};
+
+function forwardHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) if (!hopByHop.has(name)) out[name] = value;
+  return out;
+}
+
+/** Flips the byte at body offset `offset` (XOR 0xff) as it streams past. */
+class ByteCorrupter extends Transform {
+  private seen = 0;
+  corrupted = false;
+  constructor(private readonly offset: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const at = this.offset - this.seen;
+    this.seen += chunk.length;
+    if (at >= 0 && at < chunk.length) {
+      const copy = Buffer.from(chunk);
+      copy[at] = (copy[at] as number) ^ 0xff;
+      this.corrupted = true;
+      callback(null, copy);
+      return;
+    }
+    callback(null, chunk);
+  }
+}
+
+export async function faultProxy(
+  targetUrl: string,
+  plan: FaultPlan | FaultPlan[],
+  options: FaultProxyOptions = {},
+): Promise<FaultProxy> {
+  const target = new URL(targetUrl);
+  const plans = Array.isArray(plan) ? plan : [plan];
+  const applied = plans.map(() => 0);
+  const requests: ProxiedRequest[] = [];
+  const sockets = new Set<Socket>();
+  const count = (index: number) => {
+    applied[index] = (applied[index] ?? 0) + 1;
+  };
+
+  /** Plan entries that match this request and have uses left, with their index. */
+  const active = (record: ProxiedRequest) =>
+    plans
+      .map((entry, index) => ({ entry, index }))
+      .filter(
+        ({ entry, index }) =>
+          (entry.times === undefined || (applied[index] ?? 0) < entry.times) &&
+          (entry.match?.({ method: record.method, path: record.path }) ?? true),
+      );
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const record: ProxiedRequest = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers: { ...req.headers },
+    };
+    requests.push(record);
+    const faults = active(record);
+
+    for (const { entry, index } of faults) {
+      if (entry.kind === 'delay') {
+        count(index);
+        await sleep(entry.ms);
+      } else if (entry.kind === 'status') {
+        count(index);
+        record.fault = 'status';
+        record.status = entry.status;
+        const body =
+          entry.body ??
+          JSON.stringify({
+            errors: [{ code: statusCodes[entry.status] ?? 'UNKNOWN', message: `injected ${entry.status}` }],
+          });
+        res.writeHead(entry.status, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...(entry.retryAfter !== undefined && { 'retry-after': String(entry.retryAfter) }),
+        });
+        req.resume();
+        res.end(body);
+        return;
+      } else if (entry.kind === 'redirect-blobs' && (record.method === 'GET' || record.method === 'HEAD')) {
+        if (!blobPath.test(record.path)) continue;
+        count(index);
+        record.fault = 'redirect-blobs';
+        record.status = 307;
+        req.resume();
+        res.writeHead(307, { location: `${entry.to.replace(/\/$/, '')}${record.path}`, 'content-length': 0 });
+        res.end();
+        return;
+      }
+    }
+
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const upstreamReq = send({
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port,
+      method: record.method,
+      path: record.path,
+      // The client's Host header is kept, so Location headers the registry builds point at the proxy.
+      headers: forwardHeaders(req.headers),
+      ca: options.ca,
+      agent: false,
+    });
+    res.once('close', () => upstreamReq.destroy());
+    const responded = once(upstreamReq, 'response') as Promise<[IncomingMessage]>;
+    await pipeline(req, upstreamReq);
+    const [upstreamRes] = await responded;
+    record.status = upstreamRes.statusCode ?? 502;
+    res.writeHead(record.status, forwardHeaders(upstreamRes.headers));
+
+    const reset = faults.find(({ entry }) => entry.kind === 'reset-after-bytes');
+    const corrupt = faults.find(({ entry }) => entry.kind === 'corrupt-byte');
+    if (reset && reset.entry.kind === 'reset-after-bytes') {
+      if (await forwardThenReset(upstreamRes, res, reset.entry.bytes)) {
+        count(reset.index);
+        record.fault = 'reset-after-bytes';
+      }
+      return;
+    }
+    if (corrupt && corrupt.entry.kind === 'corrupt-byte') {
+      const corrupter = new ByteCorrupter(corrupt.entry.offset);
+      await pipeline(upstreamRes, corrupter, res);
+      if (corrupter.corrupted) {
+        count(corrupt.index);
+        record.fault = 'corrupt-byte';
+      }
+      return;
+    }
+    await pipeline(upstreamRes, res);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      // the client or the target went away: drop the connection like a broken network would
+      if (!res.headersSent) {
+        res.writeHead(502);
+        res.end();
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    port,
+    requests,
+    applied,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Streams the first `limit` body bytes, then resets the TCP connection (RST, not a clean close).
+ * Resolves true when it cut the body, false when the body was shorter and went through whole.
+ */
+async function forwardThenReset(
+  upstream: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+): Promise<boolean> {
+  let sent = 0;
+  for await (const chunk of upstream as AsyncIterable<Buffer>) {
+    const room = limit - sent;
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    if (part.length > 0 && !res.write(part)) await once(res, 'drain');
+    sent += part.length;
+    if (chunk.length > room) {
+      upstream.destroy();
+      // let the partial bytes reach the client before the reset
+      await new Promise<void>((resolve) => res.write('', () => resolve()));
+      await sleep(20);
+      res.socket?.resetAndDestroy();
+      return true;
+    }
+  }
+  res.end();
+  return false;
+}
