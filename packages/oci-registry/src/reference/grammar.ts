@@ -18,3 +18,8 @@ export const TAG = /^[\w][\w.-]{0,127}$/;
 
 /** Longest `registry/repository` the distribution spec allows. */
 export const NAME_TOTAL_LENGTH_MAX = 255;
+
+/** Whether `tag` follows the tag grammar `[\w][\w.-]{0,127}`. */
+export function isValidTag(tag: string): boolean {
+  return TAG.test(tag);
+}
