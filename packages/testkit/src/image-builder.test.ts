@@ -101,6 +101,10 @@ describe('multi-platform images in a registry', () => {
     );
     expect(list.mediaType).toBe('application/vnd.docker.distribution.manifest.list.v2+json');
 
+    const single = await buildImage({ seed: 26, mediaTypes: 'docker' });
+    expect(single.indexDigest).toBeUndefined();
+    expect((await pushImage(single, `${registry.host}/single/docker:v1`)).digest).toBe(single.digest);
+
     const oci = await buildImage({ seed: 27 });
     const converted = await pushImage(oci, `${registry.host}/single/converted:v1`, { format: 'v2s2' });
     expect(converted.digest).not.toBe(oci.digest);
@@ -116,4 +120,38 @@ describe('multi-platform images in a registry', () => {
     );
     expect(manifest.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
   });
+});
+
+describe('busybox for other architectures', () => {
+  it('uses a cached real busybox for a foreign platform when one is in the kit cache', async () => {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const cache = await tmpDir();
+    const previous = process.env.ISAR_TESTKIT_CACHE;
+    process.env.ISAR_TESTKIT_CACHE = cache.path;
+    try {
+      const marker = Buffer.concat([Buffer.from('\x7fELF-arm64-test-binary'), Buffer.alloc(4096, 7)]);
+      await mkdir(join(cache.path, 'busybox', 'arm64'), { recursive: true });
+      await writeFile(join(cache.path, 'busybox', 'arm64', 'busybox'), marker);
+      const image = await buildImage({ platforms: ['linux/arm64/v8', 'linux/arm/v7'], seed: 28, layers: 1 });
+      expect(image.manifests.map((m) => m.busybox)).toEqual(['cached', 'generated']);
+      const base = image.manifests[0]?.layers[0];
+      if (!base) throw new Error('no base layer');
+      const tar = gunzipSync(await blob(image.layoutDir, base.digest));
+      expect(tar.includes(marker)).toBe(true);
+    } finally {
+      if (previous === undefined) delete process.env.ISAR_TESTKIT_CACHE;
+      else process.env.ISAR_TESTKIT_CACHE = previous;
+      await cache.cleanup();
+    }
+  });
+
+  it.runIf(process.env.ISAR_TESTKIT_NETWORK === '1')(
+    'fetches Debian busybox-static for arm64 (network)',
+    async () => {
+      const { fetchBusybox } = await import('./busybox-source.js');
+      const { runChecked } = await import('./run-command.js');
+      const file = await fetchBusybox('arm64');
+      expect((await runChecked('file', [file])).stdout).toMatch(/aarch64.*statically linked/);
+    },
+  );
 });

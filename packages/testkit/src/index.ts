@@ -1,10 +1,14 @@
 export type { AccessLogEntry } from './access-log.js';
 export { parseAccessLog } from './access-log.js';
 export { busyboxCacheDir, fetchBusybox } from './busybox-source.js';
+export type { Dockerd } from './dockerd.js';
+export { DOCKER, DOCKERD, startDockerd } from './dockerd.js';
 export type { FaultPlan, FaultProxy, FaultProxyOptions, ProxiedRequest } from './fault-proxy.js';
 export { faultProxy } from './fault-proxy.js';
 export type { BuiltImage, BuiltLayer, BuiltManifest, ImageSpec } from './image-builder.js';
 export { buildImage, imageCacheDir } from './image-builder.js';
+export type { Podman } from './podman.js';
+export { createPodman, PODMAN } from './podman.js';
 export type { Registry, RegistryCa, RegistryOptions, RegistryTokenServer } from './registry.js';
 export { startRegistry } from './registry.js';
 export type { RunOptions, RunResult } from './run-command.js';

@@ -8,9 +8,18 @@ import { rmSync } from 'node:fs';
 
 const liveChildren = new Set<ChildProcess>();
 const liveDirs = new Set<string>();
+const exitCleanups = new Set<() => void>();
 let hooksInstalled = false;
 
 function killSurvivors(): void {
+  for (const cleanup of exitCleanups) {
+    try {
+      cleanup();
+    } catch {
+      // keep going: the remaining children must still be killed
+    }
+  }
+  exitCleanups.clear();
   for (const child of liveChildren) {
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
       try {
@@ -63,6 +72,16 @@ export function trackDir(dir: string): void {
 
 export function untrackDir(dir: string): void {
   liveDirs.delete(dir);
+}
+
+/**
+ * Registers a synchronous cleanup to run on process exit (before survivors are killed), for things a
+ * SIGKILL of the tracked child does not cover (dockerd's containerd, mounts). Returns an unregister.
+ */
+export function onProcessExit(cleanup: () => void): () => void {
+  installExitHooks();
+  exitCleanups.add(cleanup);
+  return () => exitCleanups.delete(cleanup);
 }
 
 /** Resolves when the child has exited (immediately when it already has). */

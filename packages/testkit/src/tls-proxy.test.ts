@@ -87,3 +87,38 @@ describe('pull-through cache registry', () => {
     expect(cacheGets.length).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('TLS token registry behind a pull-through cache', () => {
+  let upstream: Registry;
+  let cache: Registry;
+  beforeAll(async () => {
+    upstream = await startRegistry({ tls: true, auth: { type: 'token', users: { tls: 'user' } } });
+    const ca = upstream.ca;
+    if (!ca) throw new Error('no CA');
+    cache = await startRegistry({
+      proxy: { remoteUrl: upstream.url, username: 'tls', password: 'user', caFile: ca.certFile },
+    });
+  });
+  afterAll(async () => {
+    await cache?.stop();
+    await upstream?.stop();
+  });
+
+  it('serves the token endpoint over HTTPS too, so skopeo pushes with the certs dir and credentials', async () => {
+    expect(upstream.tokenServer?.realm).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/token$/);
+    const image = await buildImage({ seed: 43, busybox: false });
+    const { digest } = await pushImage(image, `${upstream.host}/secure/tok:v1`, {
+      tls: { certsDir: upstream.ca?.certsDir },
+      creds: 'tls:user',
+    });
+    expect(digest).toBe(image.digest);
+    // the cache trusts the upstream through caFile and authenticates with the token flow
+    const { stdout } = await skopeo([
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      `docker://${cache.host}/secure/tok:v1`,
+    ]);
+    expect(JSON.parse(stdout).config.digest).toBe(image.manifests[0]?.configDigest);
+  });
+});
