@@ -13,6 +13,7 @@ import { type BusyboxSource, busyboxBytes, findBusybox } from './busybox-source.
 import { generateRecords, generateText, mixSeed, SeededRandom } from './generated-content.js';
 import { FIXED_MTIME, type LayerEntry, writeLayer } from './layer-writer.js';
 import { type FixturePlatform, parseFixturePlatform } from './platforms.js';
+import { trackDir, untrackDir } from './processes.js';
 
 /** Bump when the produced bytes change, so stale cached layouts are not reused. */
 const BUILDER_VERSION = 3;
@@ -334,6 +335,7 @@ async function buildCached(spec: NormalizedSpec, key: string, signal?: AbortSign
   }
   await mkdir(root, { recursive: true });
   const partial = join(root, `${key}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
+  trackDir(partial); // a killed build must not leave half a layout behind
   try {
     const built = await buildLayout(spec, partial, signal);
     try {
@@ -349,6 +351,7 @@ async function buildCached(spec: NormalizedSpec, key: string, signal?: AbortSign
     await rename(tmpMeta, metaFile);
     return result;
   } finally {
+    untrackDir(partial);
     await rm(partial, { recursive: true, force: true });
   }
 }
