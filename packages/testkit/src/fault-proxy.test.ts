@@ -46,6 +46,23 @@ describe('faultProxy in front of a real registry', () => {
     }
   });
 
+  it('carries a whole skopeo push (uploads with Location headers) through to the registry', async () => {
+    const proxy = await faultProxy(registry.url, []);
+    try {
+      const other = await buildImage({ seed: 52, busybox: false });
+      const { digest } = await pushImage(other, `${proxy.host}/faults/pushed:v1`);
+      expect(digest).toBe(other.digest);
+      expect(proxy.requests.some((r) => r.method === 'PATCH' || r.method === 'PUT')).toBe(true);
+      const direct = await fetch(`${registry.url}/v2/faults/pushed/manifests/v1`, {
+        method: 'HEAD',
+        headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+      });
+      expect(direct.headers.get('docker-content-digest')).toBe(other.digest);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('answers 429 with Retry-After the given number of times, then passes through', async () => {
     const proxy = await faultProxy(registry.url, {
       kind: 'status',
