@@ -1,0 +1,25 @@
+import { localFile, parseDockerUrl } from '@isar/fetch-core';
+import type { Command } from '../command.js';
+
+/** `localpath <url> --arch <a>`: where Isar's fetcher keeps an image in DL_DIR. Pure; no network. */
+export const localpathCommand: Command = {
+  name: 'localpath',
+  summary: 'print the cache path of an image relative to DL_DIR (no network)',
+  description:
+    "Prints where the image of a docker:// URL is kept in the download cache, relative to DL_DIR, as Isar's\n" +
+    'container fetcher names it: container-images/<arch>/[<variant>/]<name>_<digest|tag>.zst',
+  positionals: [{ name: 'url', description: 'docker://[<host>/]<image>[;digest=<algo>:<hex>][;tag=<tag>]' }],
+  options: {
+    arch: {
+      type: 'string',
+      valueName: 'debian-arch',
+      required: true,
+      description: 'Debian architecture (PACKAGE_ARCH): amd64, arm64, armhf, armel, i386, ...',
+    },
+  },
+  run(ctx) {
+    const url = parseDockerUrl(ctx.positional('url'));
+    ctx.print(localFile(url, ctx.requireString('arch')));
+    return 0;
+  },
+};

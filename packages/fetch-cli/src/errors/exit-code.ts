@@ -1,0 +1,36 @@
+/** Exit codes of isar-fetch; scripts and Isar's fetcher rely on them. */
+export const ExitCode = {
+  ok: 0,
+  /** A fetch, registry, archive or checksum failure. */
+  failure: 1,
+  /** Bad usage or input: command line, URL, architecture, policy value. */
+  usage: 2,
+  /** Interrupted (SIGINT), as shells report it. */
+  interrupted: 130,
+} as const;
+
+interface CodedError {
+  name?: unknown;
+  code?: unknown;
+  isInputError?: unknown;
+}
+
+/** Codes of other packages' errors that mean bad input, by error class name (no import needed). */
+const INPUT_CODES_BY_CLASS: Readonly<Record<string, ReadonlySet<string> | 'all'>> = {
+  CliError: 'all',
+  InvalidReferenceError: 'all',
+  OciSpecError: new Set(['INVALID_DIGEST', 'INVALID_PLATFORM']),
+};
+
+/** Maps an error to its exit code: input errors 2, interruptions 130, everything else 1. */
+export function exitCodeFor(error: unknown): number {
+  if (typeof error !== 'object' || error === null) return ExitCode.failure;
+  const e = error as CodedError;
+  if (e.name === 'AbortError' || e.code === 'ABORT_ERR') return ExitCode.interrupted;
+  // Packages that know which of their codes are input errors say so (fetch-core's FetchCoreError).
+  if (typeof e.isInputError === 'boolean') return e.isInputError ? ExitCode.usage : ExitCode.failure;
+  const codes = typeof e.name === 'string' ? INPUT_CODES_BY_CLASS[e.name] : undefined;
+  if (codes === 'all') return ExitCode.usage;
+  if (codes && typeof e.code === 'string' && codes.has(e.code)) return ExitCode.usage;
+  return ExitCode.failure;
+}

@@ -1,0 +1,71 @@
+import type { Command, OptionSpec } from './command.js';
+import type { ProgramInfo } from './io.js';
+
+/** Options every command accepts, besides its own. */
+export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  help: { type: 'boolean', short: 'h', description: 'show help (also after a command)' },
+  version: { type: 'boolean', short: 'V', description: 'print the version' },
+  debug: { type: 'boolean', description: 'print stack traces with errors' },
+};
+
+function optionLabel(name: string, spec: OptionSpec): string {
+  const short = spec.short ? `-${spec.short}, ` : '    ';
+  const value = spec.type === 'string' ? ` <${spec.valueName ?? 'value'}>` : '';
+  return `${short}--${name}${value}${spec.multiple ? ' ...' : ''}`;
+}
+
+/** Two columns, the left padded to its widest entry. */
+function table(rows: ReadonlyArray<readonly [string, string]>): string[] {
+  const width = Math.max(0, ...rows.map(([left]) => left.length));
+  return rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`.trimEnd());
+}
+
+function usageOf(program: ProgramInfo, command: Command): string {
+  const positionals = command.positionals.map((p) => `<${p.name}>`);
+  const required = Object.entries(command.options)
+    .filter(([, spec]) => spec.required)
+    .map(([name, spec]) =>
+      spec.type === 'string' ? `--${name} <${spec.valueName ?? 'value'}>` : `--${name}`,
+    );
+  return [program.name, command.name, ...positionals, ...required].join(' ');
+}
+
+/** One-line usage of a command, for usage errors. */
+export function commandUsage(program: ProgramInfo, command: Command): string {
+  return usageOf(program, command);
+}
+
+export function programHelp(program: ProgramInfo, commands: readonly Command[]): string {
+  return [
+    `Usage: ${program.name} <command> [options]`,
+    ...(program.description ? ['', program.description] : []),
+    '',
+    'Commands:',
+    ...table(commands.map((c) => [c.name, c.summary])),
+    '',
+    'Global options:',
+    ...table(
+      Object.entries(GLOBAL_OPTIONS).map(([name, spec]) => [optionLabel(name, spec), spec.description]),
+    ),
+    '',
+    `Run "${program.name} <command> --help" for a command's arguments and options.`,
+    'Exit codes: 0 success, 1 fetch/registry/checksum failure, 2 bad usage or input.',
+    '',
+  ].join('\n');
+}
+
+export function commandHelp(program: ProgramInfo, command: Command): string {
+  const options = { ...command.options, ...GLOBAL_OPTIONS };
+  return [
+    `Usage: ${usageOf(program, command)} [options]`,
+    '',
+    command.description ?? command.summary,
+    ...(command.positionals.length > 0
+      ? ['', 'Arguments:', ...table(command.positionals.map((p) => [`<${p.name}>`, p.description]))]
+      : []),
+    '',
+    'Options:',
+    ...table(Object.entries(options).map(([name, spec]) => [optionLabel(name, spec), spec.description])),
+    '',
+  ].join('\n');
+}
