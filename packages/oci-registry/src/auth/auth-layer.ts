@@ -25,10 +25,12 @@ export function withAuth(next: Send, authenticatorFor: (endpoint: string) => Aut
       if (response.url.origin !== request.url.origin) break;
       const challenge = preferredChallenge(parseChallenges(response.headers['www-authenticate']));
       const nextScopes = authenticator.refused(challenge, scopes, authorization);
+      // Asking again for the same scopes only helps when we sent nothing yet or the token went stale; a refused
+      // password or a token server that grants less than asked would refuse again.
+      const stale = challenge?.params.error === 'invalid_token';
+      if (authorization && sameScopes(nextScopes, scopes) && !stale) break;
       const nextAuthorization = await authenticator.authorization(nextScopes, request.signal);
-      // Nothing new to offer (no credentials for basic, same token again): the 401 stands.
-      if (!nextAuthorization || (nextAuthorization === authorization && sameScopes(nextScopes, scopes)))
-        break;
+      if (!nextAuthorization) break;
       await discardBody(response);
       scopes = nextScopes;
       authorization = nextAuthorization;

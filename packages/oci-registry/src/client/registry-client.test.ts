@@ -34,7 +34,11 @@ describe('registry client against an anonymous registry', () => {
     const client = ctx.client();
     const before = (await registry.accessLog()).length;
     const descriptor = await client.resolve(parseReference(`${registry.host}/multi/oci:v1`));
-    expect(descriptor).toEqual({ mediaType: MediaType.ociIndex, digest: oci.indexDigest, size: oci.indexSize });
+    expect(descriptor).toEqual({
+      mediaType: MediaType.ociIndex,
+      digest: oci.indexDigest,
+      size: oci.indexSize,
+    });
     const log = (await registry.accessLog()).slice(before);
     expect(log.filter((e) => e.kind === 'manifest').map((e) => e.method)).toEqual(['HEAD']);
   });
@@ -45,7 +49,9 @@ describe('registry client against an anonymous registry', () => {
     expect(byTag.descriptor.digest).toBe(oci.indexDigest);
     expect(sha256(byTag.rawIndex)).toBe(oci.indexDigest);
     expect(byTag.index.manifests).toHaveLength(PLATFORMS.length);
-    const byDigest = await client.getManifest(parseReference(`${registry.host}/multi/oci@${oci.indexDigest}`));
+    const byDigest = await client.getManifest(
+      parseReference(`${registry.host}/multi/oci@${oci.indexDigest}`),
+    );
     expect(byDigest.kind).toBe('index');
     expect(Buffer.from(byDigest.bytes).equals(Buffer.from(byTag.rawIndex))).toBe(true);
   });
@@ -90,7 +96,9 @@ describe('registry client against an anonymous registry', () => {
     const ref = parseReference(`${registry.host}/multi/docker:v1`);
     const top = await client.resolve(ref);
     expect(top).toMatchObject({ mediaType: MediaType.dockerManifestList, digest: dockerIndexDigest });
-    const image = await client.getImage(ref, { platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } });
+    const image = await client.getImage(ref, {
+      platform: { os: 'linux', architecture: 'arm64', variant: 'v8' },
+    });
     expect(image.descriptor.mediaType).toBe(MediaType.dockerManifest);
     expect(image.manifest.layers[0]?.mediaType).toBe(MediaType.dockerLayerGzip);
     expect(image.platform).toMatchObject({ os: 'linux', architecture: 'arm64' });
