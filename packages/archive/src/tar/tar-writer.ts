@@ -1,0 +1,150 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { type Duplex, type Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { type Header, type Pack, pack as createPack } from 'tar-stream';
+import { ArchiveError } from '../errors.js';
+import { pipe } from '../internal/pipeline.js';
+
+/** Where an archive goes: a file path (created or truncated) or a stream (ended when the archive is done). */
+export type ArchiveOutput = string | Writable;
+
+export interface TarWriterOptions {
+  output: ArchiveOutput;
+  /** A compressing stage between the tar and the output (zstd), if any. */
+  compressor?: Duplex;
+  signal: AbortSignal;
+}
+
+/** Every entry gets the same owner, times and modes, so the same content gives the same bytes anywhere. */
+const epoch = new Date(0);
+const fileMode = 0o444;
+const directoryMode = 0o755;
+const symlinkMode = 0o777;
+
+type EntryHeader = Partial<Header> & Pick<Header, 'name'>;
+
+function header(name: string, rest: Partial<Header>): EntryHeader {
+  return { name, mtime: epoch, uid: 0, gid: 0, uname: '', gname: '', ...rest };
+}
+
+/** Counts bytes on their way through. */
+class ByteCounter extends Transform {
+  bytes = 0;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    callback(null, chunk);
+  }
+}
+
+/**
+ * A deterministic tar stream (tar-stream's packer) flowing through an optional compressor into the output.
+ * Entries are added one at a time, in the order the caller fixes; a layer entry streams through with its
+ * size known up front, so nothing is held in memory.
+ */
+export class TarWriter {
+  readonly #pack: Pack;
+  readonly #tarCounter = new ByteCounter();
+  readonly #outputCounter = new ByteCounter();
+  readonly #done: Promise<void>;
+  #failure: unknown;
+
+  constructor(options: TarWriterOptions) {
+    this.#pack = createPack();
+    const destination = typeof options.output === 'string' ? createWriteStream(options.output) : options.output;
+    const stages: NodeJS.ReadWriteStream[] = [this.#tarCounter];
+    if (options.compressor) stages.push(options.compressor, this.#outputCounter);
+    this.#done = pipe([this.#pack as unknown as Readable, ...stages, destination], options.signal).catch((error: unknown) => {
+      this.#failure ??= error;
+      throw error;
+    });
+    // Failures surface through the entry writes and finish(); keep the rejection from going unhandled.
+    this.#done.catch(() => {});
+  }
+
+  /** Bytes of tar written so far. */
+  get tarBytes(): number {
+    return this.#tarCounter.bytes;
+  }
+
+  async addBytes(name: string, bytes: Uint8Array): Promise<void> {
+    await this.#entry(header(name, { type: 'file', mode: fileMode, size: bytes.length }), Buffer.from(bytes));
+  }
+
+  async addSymlink(name: string, target: string): Promise<void> {
+    await this.#entry(header(name, { type: 'symlink', mode: symlinkMode, linkname: target, size: 0 }));
+  }
+
+  async addDirectory(name: string): Promise<void> {
+    await this.#entry(header(name.endsWith('/') ? name : `${name}/`, { type: 'directory', mode: directoryMode, size: 0 }));
+  }
+
+  /**
+   * Streams `size` bytes from the stages (a source and transforms, e.g. read -> inflate -> verify) into one
+   * entry. The stages must produce exactly `size` bytes; they are expected to check that themselves.
+   */
+  async addStream(name: string, size: number, stages: NodeJS.ReadableStream[], signal: AbortSignal): Promise<void> {
+    this.#throwIfFailed();
+    let settle!: (error?: Error | null) => void;
+    const entryDone = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error ? reject(error) : resolve());
+    });
+    entryDone.catch(() => {});
+    const entry = this.#pack.entry(header(name, { type: 'file', mode: fileMode, size }), (error) => settle(error));
+    const writable = entry as unknown as NodeJS.WritableStream & NodeJS.EventEmitter;
+    const sink = async (source: AsyncIterable<Buffer>): Promise<void> => {
+      for await (const chunk of source) {
+        if (!writable.write(chunk)) await Promise.race([once(writable, 'drain'), entryDone]);
+      }
+      writable.end();
+      await entryDone;
+    };
+    try {
+      await pipe([...stages, sink], signal);
+    } catch (error) {
+      entry.destroy(error as Error);
+      if (this.#failure !== undefined && isSecondary(error)) throw this.#failure;
+      throw error;
+    }
+    this.#throwIfFailed();
+  }
+
+  /** Ends the tar and waits until the output has everything. Returns bytes of tar and of output. */
+  async finish(): Promise<{ tarBytes: number; outputBytes: number }> {
+    this.#throwIfFailed();
+    this.#pack.finalize();
+    await this.#done;
+    const tarBytes = this.#tarCounter.bytes;
+    return { tarBytes, outputBytes: this.#outputCounter.bytes || tarBytes };
+  }
+
+  /** Stops everything after a failure elsewhere; the output is then incomplete. */
+  async abort(reason: unknown): Promise<void> {
+    this.#failure ??= reason;
+    this.#pack.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+    await this.#done.catch(() => {});
+  }
+
+  async #entry(headers: EntryHeader, body?: Buffer): Promise<void> {
+    this.#throwIfFailed();
+    await new Promise<void>((resolve, reject) => {
+      const callback = (error?: Error | null) => (error ? reject(error) : resolve());
+      if (body) this.#pack.entry(headers, body, callback);
+      else this.#pack.entry(headers, callback);
+    });
+    this.#throwIfFailed();
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure !== undefined) {
+      const failure = this.#failure;
+      throw failure instanceof Error ? failure : new ArchiveError('IO_ERROR', `archive output failed: ${String(failure)}`);
+    }
+  }
+}
+
+/** Errors that only echo an earlier failure of the output ("pack stream destroyed", premature close). */
+function isSecondary(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'ERR_STREAM_PREMATURE_CLOSE' || /destroyed/.test((error as Error).message ?? '');
+}
