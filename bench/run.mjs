@@ -18,7 +18,8 @@ function measure(argv, env = process.env) {
   const out = spawnSync('python3', [join(root, 'bench', 'measure.py'), ...argv], { env, encoding: 'utf8' });
   const line = out.stdout.trim().split('\n').pop();
   const result = JSON.parse(line);
-  if (result.code !== 0) throw new Error(`${argv.join(' ')} exited ${result.code}: ${out.stderr.slice(-2000)}`);
+  if (result.code !== 0)
+    throw new Error(`${argv.join(' ')} exited ${result.code}: ${out.stderr.slice(-2000)}`);
   return result;
 }
 
@@ -51,11 +52,21 @@ async function main() {
   try {
     const repo = `${registry.host}/bench/rootfs`;
     for (const tag of ['v1', 'v2']) {
-      execFileSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layout}:bench`, `docker://${repo}:${tag}`]);
+      execFileSync('skopeo', [
+        'copy',
+        '-q',
+        '--dest-tls-verify=false',
+        `oci:${layout}:bench`,
+        `docker://${repo}:${tag}`,
+      ]);
     }
-    const digest = execFileSync('skopeo', ['inspect', '--tls-verify=false', '--format', '{{.Digest}}', `docker://${repo}:v1`], {
-      encoding: 'utf8',
-    }).trim();
+    const digest = execFileSync(
+      'skopeo',
+      ['inspect', '--tls-verify=false', '--format', '{{.Digest}}', `docker://${repo}:v1`],
+      {
+        encoding: 'utf8',
+      },
+    ).trim();
     const url = `docker://${repo};tag=v1`;
     const pinned = `${url};digest=${digest}`;
 
@@ -65,16 +76,42 @@ async function main() {
       const tarball = join(t, 'image.tar');
       rows.isar.push(
         measureAll([
-          ['skopeo', 'copy', '-q', '--src-tls-verify=false', '--preserve-digests', '--override-arch', 'amd64',
-            `docker://${repo}:v1`, `dir:${join(t, 'dir')}`],
+          [
+            'skopeo',
+            'copy',
+            '-q',
+            '--src-tls-verify=false',
+            '--preserve-digests',
+            '--override-arch',
+            'amd64',
+            `docker://${repo}:v1`,
+            `dir:${join(t, 'dir')}`,
+          ],
           ['skopeo', 'copy', '-q', `dir:${join(t, 'dir')}`, `docker-archive:${tarball}:${repo}:v1`],
           ['zstd', '-q', '-f', '--rm', '--threads=2', '-3', tarball],
         ]),
       );
       console.error(`run ${i + 1}/${runs}: isar pipeline ${rows.isar.at(-1).wall.toFixed(2)} s`);
-      for (const [key, format] of [['ours', 'docker-archive'], ['oursOci', 'oci']]) {
+      for (const [key, format] of [
+        ['ours', 'docker-archive'],
+        ['oursOci', 'oci'],
+      ]) {
         const dl = fresh(join(work, `dl-${key}`));
-        rows[key].push(measure(['node', isarFetch, 'fetch', url, '--dl-dir', dl, '--arch', 'amd64', '--format', format, '--quiet']));
+        rows[key].push(
+          measure([
+            'node',
+            isarFetch,
+            'fetch',
+            url,
+            '--dl-dir',
+            dl,
+            '--arch',
+            'amd64',
+            '--format',
+            format,
+            '--quiet',
+          ]),
+        );
         console.error(`run ${i + 1}/${runs}: ours (${format}) ${rows[key].at(-1).wall.toFixed(2)} s`);
       }
     }
@@ -84,16 +121,32 @@ async function main() {
     measure(['node', isarFetch, 'fetch', pinned, '--dl-dir', dl, '--arch', 'amd64', '--quiet']);
     const repeat = [];
     for (let i = 0; i < Math.max(runs, 5); i++) {
-      repeat.push(measure(['node', isarFetch, 'fetch', pinned, '--dl-dir', dl, '--arch', 'amd64', '--quiet']).wall);
+      repeat.push(
+        measure(['node', isarFetch, 'fetch', pinned, '--dl-dir', dl, '--arch', 'amd64', '--quiet']).wall,
+      );
     }
 
     // A second tag sharing every layer: count layer GETs the registry served.
     const layerDigests = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')).manifests[0].digest;
     const manifest = JSON.parse(readFileSync(join(layout, 'blobs', 'sha256', layerDigests.slice(7)), 'utf8'));
     const layerPaths = new Set(manifest.layers.map((l) => `/v2/bench/rootfs/blobs/${l.digest}`));
-    const before = (await registry.accessLog()).filter((e) => e.method === 'GET' && layerPaths.has(e.path)).length;
-    measure(['node', isarFetch, 'fetch', `docker://${repo};tag=v2`, '--dl-dir', dl, '--arch', 'amd64', '--quiet']);
-    const after = (await registry.accessLog()).filter((e) => e.method === 'GET' && layerPaths.has(e.path)).length;
+    const before = (await registry.accessLog()).filter(
+      (e) => e.method === 'GET' && layerPaths.has(e.path),
+    ).length;
+    measure([
+      'node',
+      isarFetch,
+      'fetch',
+      `docker://${repo};tag=v2`,
+      '--dl-dir',
+      dl,
+      '--arch',
+      'amd64',
+      '--quiet',
+    ]);
+    const after = (await registry.accessLog()).filter(
+      (e) => e.method === 'GET' && layerPaths.has(e.path),
+    ).length;
 
     const med = (key, field) => median(rows[key].map((r) => r[field]));
     const isar = med('isar', 'wall');
