@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { type Digest, digestHex, type Image } from '@isar/oci-spec';
 import { checkImage } from '../internal/image-check.js';
 import { linkedController } from '../internal/linked-signal.js';
@@ -75,6 +76,8 @@ export async function writeDockerArchive(image: Image, options: DockerArchiveOpt
         distrusted.add(error.layerDigest);
         continue;
       }
+      // Never leave a partial archive behind at a path we were given.
+      if (typeof options.output === 'string') await rm(options.output, { force: true });
       throw error;
     }
   }

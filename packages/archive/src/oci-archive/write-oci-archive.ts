@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { type Descriptor, type Digest, digestHex, type Image, type Index, isIndexMediaType, type OpenOptions } from '@isar/oci-spec';
 import { dockerManifestJson, repositoriesJson } from '../docker-archive/docker-manifest.js';
 import { ArchiveError } from '../errors.js';
@@ -129,6 +130,8 @@ export async function writeOciArchive(image: Image, options: OciArchiveOptions):
   } catch (error) {
     controller.abort(error);
     await tar?.abort(error);
+    // Never leave a partial archive behind at a path we were given.
+    if (typeof options.output === 'string') await rm(options.output, { force: true });
     throw error;
   } finally {
     dispose();

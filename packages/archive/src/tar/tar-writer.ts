@@ -47,9 +47,11 @@ export class TarWriter {
   readonly #tarCounter = new ByteCounter();
   readonly #outputCounter = new ByteCounter();
   readonly #done: Promise<void>;
+  readonly #signal: AbortSignal;
   #failure: unknown;
 
   constructor(options: TarWriterOptions) {
+    this.#signal = options.signal;
     this.#pack = createPack();
     const destination = typeof options.output === 'string' ? createWriteStream(options.output) : options.output;
     const stages: NodeJS.ReadWriteStream[] = [this.#tarCounter];
@@ -92,6 +94,8 @@ export class TarWriter {
     entryDone.catch(() => {});
     const entry = this.#pack.entry(header(name, { type: 'file', mode: fileMode, size }), (error) => settle(error));
     const writable = entry as unknown as NodeJS.WritableStream & NodeJS.EventEmitter;
+    // Failures arrive through the entry callback; an 'error' event without a listener would crash the process.
+    writable.on('error', () => {});
     const sink = async (source: AsyncIterable<Buffer>): Promise<void> => {
       for await (const chunk of source) {
         if (!writable.write(chunk)) await Promise.race([once(writable, 'drain'), entryDone]);
@@ -136,6 +140,7 @@ export class TarWriter {
   }
 
   #throwIfFailed(): void {
+    this.#signal.throwIfAborted();
     if (this.#failure !== undefined) {
       const failure = this.#failure;
       throw failure instanceof Error ? failure : new ArchiveError('IO_ERROR', `archive output failed: ${String(failure)}`);

@@ -42,23 +42,35 @@ async function* decompressWithAddon(
   context.setParameter(zstd.DParameter.windowLogMax, windowLogMax);
   // -1: nothing seen yet; 0: at a frame boundary; > 0: inside a frame.
   let state = -1;
+  const step = (input: Buffer): { output: Buffer | undefined; rest: Buffer; full: boolean } => {
+    const out = Buffer.allocUnsafe(outSize);
+    let result: [number, number, number];
+    try {
+      result = context.decompressStream(out, input);
+    } catch (error) {
+      throw new ArchiveError('CORRUPT_DATA', `corrupt zstd data: ${(error as Error).message}`, { cause: error });
+    }
+    const [hint, written, consumed] = result;
+    // A call that did nothing reports "ready for the next frame header" (a non-zero hint): not a state change.
+    if (written > 0 || consumed > 0) state = hint;
+    const output = written === 0 ? undefined : written < outSize / 4 ? Buffer.from(out.subarray(0, written)) : out.subarray(0, written);
+    return { output, rest: input.subarray(consumed), full: written === outSize };
+  };
   for await (const chunk of source) {
     let rest = chunk;
     for (;;) {
-      const out = Buffer.allocUnsafe(outSize);
-      let result: [number, number, number];
-      try {
-        result = context.decompressStream(out, rest);
-      } catch (error) {
-        throw new ArchiveError('CORRUPT_DATA', `corrupt zstd data: ${(error as Error).message}`, { cause: error });
-      }
-      const [hint, written, consumed] = result;
-      state = hint;
-      rest = rest.subarray(consumed);
+      const result = step(rest);
+      rest = result.rest;
       // Yielding suspends until the consumer wants more: a zstd bomb cannot fill memory.
-      if (written > 0) yield written < outSize / 4 ? Buffer.from(out.subarray(0, written)) : out.subarray(0, written);
-      if (rest.length === 0 && written < out.length) break;
+      if (result.output) yield result.output;
+      if (rest.length === 0 && !result.full) break;
     }
+  }
+  // The decoder may still hold the end of a frame (last block, checksum) in its own buffer.
+  while (state > 0) {
+    const result = step(Buffer.alloc(0));
+    if (result.output) yield result.output;
+    else break;
   }
   if (state !== 0) {
     throw new ArchiveError('TRUNCATED', state < 0 ? 'empty zstd stream' : 'zstd stream ends inside a frame (truncated)');
