@@ -5,6 +5,7 @@ import { RegistryApi } from '../client/registry-api.js';
 import { createCredentialStore } from '../config/credential-store.js';
 import { resolveEnvironment } from '../config/environment.js';
 import { isRegistryError } from '../errors/registry-error.js';
+import { discardBody } from '../http/body.js';
 import { withRedirects } from '../http/redirect.js';
 import { DEFAULT_RETRY_POLICY, withRetry } from '../http/retry.js';
 import { createBaseSend } from '../http/send.js';
@@ -160,7 +161,7 @@ describe('token auth registry', () => {
         headers: { 'content-length': '0' },
         actions: ['pull'],
       });
-      await response.body.dump();
+      await discardBody(response);
       expect(response.status).toBe(202);
       const scopes = tokenRequests()
         .slice(before)

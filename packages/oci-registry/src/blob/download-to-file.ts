@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -93,11 +93,14 @@ async function download(
     hash: prefix.length > 0 ? prefix.hash : undefined,
     onProgress: options.onProgress,
   });
-  const file = await open(partial, prefix.length > 0 ? 'r+' : 'w');
+  await pipeline(
+    stream,
+    createWriteStream(partial, { flags: prefix.length > 0 ? 'r+' : 'w', start: prefix.length }),
+    { signal: options.signal },
+  );
+  // fsync through a second descriptor: flushes the file's data whichever descriptor wrote it.
+  const file = await open(partial, 'r');
   try {
-    await pipeline(stream, file.createWriteStream({ start: prefix.length, autoClose: false }), {
-      signal: options.signal,
-    });
     await file.sync();
   } finally {
     await file.close();

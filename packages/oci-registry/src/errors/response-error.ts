@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { readBodyLimited } from '../http/body.js';
 import { type HttpResponse, header } from '../http/types.js';
 import { RegistryError, type RegistryErrorCode, type RegistryErrorDetail } from './registry-error.js';
@@ -69,7 +70,7 @@ export async function errorFromResponse(
   if (code === 'AUTH_REQUIRED' && response.credentialsSent) code = 'AUTH_FAILED';
   const summary = details.length
     ? details.map((d) => (d.message ? `${d.code}: ${d.message}` : d.code)).join('; ')
-    : `HTTP ${response.status}`;
+    : `HTTP ${response.status}${STATUS_CODES[response.status] ? ` ${STATUS_CODES[response.status]}` : ''}`;
   const retryAfter = header(response.headers, 'retry-after');
   return new RegistryError(code, `${what}: ${summary}${retryAfter ? ` (Retry-After: ${retryAfter})` : ''}`, {
     method,
