@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PNPM_VERSION=12.4.2
 DEBIAN_PACKAGES=(docker-registry skopeo podman docker.io busybox-static zstd pigz apache2-utils openssl tinyproxy
-  uidmap python3 ca-certificates)
+  uidmap python3 ca-certificates jq)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
