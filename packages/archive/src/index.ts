@@ -1,4 +1,25 @@
-export { type ArchiveErrorCode, ArchiveError, isArchiveError } from './errors.js';
+export {
+  type DockerArchiveOptions,
+  type DockerArchiveResult,
+  type WrittenLayer,
+  writeDockerArchive,
+} from './docker-archive/write-docker-archive.js';
+export { ArchiveError, type ArchiveErrorCode, isArchiveError } from './errors.js';
+export type { LayerFileProvider } from './layer/uncompressed-layer.js';
+export {
+  type ImageResolver,
+  type OciArchiveOptions,
+  type OciArchiveResult,
+  writeOciArchive,
+} from './oci-archive/write-oci-archive.js';
+export type { ArchiveCompression, ZstdOutputOptions } from './output/archive-compression.js';
+export type { WriteProgress } from './output/progress.js';
+export type { ArchiveContents, ArchiveImage, ArchiveLayer } from './reader/archive-contents.js';
+export type { ArchiveCompressionKind } from './reader/archive-input.js';
+export { defaultReadLimits, type ReadLimits } from './reader/limits.js';
+export { type ReadArchiveOptions, readArchive } from './reader/read-archive.js';
+export type { ArchiveEntryInfo } from './reader/tar-walk.js';
+export { type VerifiedImage, type VerifyReport, verifyArchive } from './reader/verify-archive.js';
 export { parseRepoTag, parseRepoTags, type RepoTag } from './repo-tag.js';
 export {
   type LayoutImage,
@@ -7,16 +28,7 @@ export {
   type OpenLayoutOptions,
   openLayout,
 } from './source/oci-layout.js';
-export type { LayerFileProvider } from './layer/uncompressed-layer.js';
 export type { ArchiveOutput } from './tar/tar-writer.js';
-export type { ArchiveCompression, ZstdOutputOptions } from './output/archive-compression.js';
-export type { WriteProgress } from './output/progress.js';
-export {
-  type DockerArchiveOptions,
-  type DockerArchiveResult,
-  type WrittenLayer,
-  writeDockerArchive,
-} from './docker-archive/write-docker-archive.js';
 export {
   createZstdCompressor,
   defaultZstdJobSize,
@@ -25,15 +37,3 @@ export {
   type ZstdCompressorOptions,
 } from './zstd/zstd-compressor.js';
 export { createZstdDecompressor, type ZstdDecompressorOptions } from './zstd/zstd-decompressor.js';
-export {
-  type ImageResolver,
-  type OciArchiveOptions,
-  type OciArchiveResult,
-  writeOciArchive,
-} from './oci-archive/write-oci-archive.js';
-export type { ArchiveContents, ArchiveImage, ArchiveLayer } from './reader/archive-contents.js';
-export type { ArchiveCompressionKind } from './reader/archive-input.js';
-export { defaultReadLimits, type ReadLimits } from './reader/limits.js';
-export { type ReadArchiveOptions, readArchive } from './reader/read-archive.js';
-export type { ArchiveEntryInfo } from './reader/tar-walk.js';
-export { type VerifiedImage, type VerifyReport, verifyArchive } from './reader/verify-archive.js';

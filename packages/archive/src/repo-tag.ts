@@ -10,7 +10,8 @@ export interface RepoTag {
 }
 
 const pathComponent = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$/;
-const domainPattern = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?$/;
+const domainPattern =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?$/;
 const tagPattern = /^[\w][\w.-]{0,127}$/;
 
 /**
@@ -33,7 +34,8 @@ export function parseRepoTag(value: string): RepoTag {
   const firstSlash = repository.indexOf('/');
   const first = firstSlash === -1 ? '' : repository.slice(0, firstSlash);
   const isDomain =
-    firstSlash !== -1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
+    firstSlash !== -1 &&
+    (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
   let domain = isDomain ? first : 'docker.io';
   let path = isDomain ? repository.slice(firstSlash + 1) : repository;
   if (domain === 'index.docker.io') domain = 'docker.io';

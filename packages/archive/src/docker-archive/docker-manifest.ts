@@ -15,7 +15,10 @@ export interface DockerManifestItem {
 export function dockerManifestJson(items: readonly DockerManifestItem[]): Buffer {
   const list = (values: readonly string[]) => `[${values.map(goString).join(',')}]`;
   const text = items
-    .map((item) => `{"Config":${goString(item.Config)},"RepoTags":${list(item.RepoTags)},"Layers":${list(item.Layers)}}`)
+    .map(
+      (item) =>
+        `{"Config":${goString(item.Config)},"RepoTags":${list(item.RepoTags)},"Layers":${list(item.Layers)}}`,
+    )
     .join(',');
   return Buffer.from(`[${text}]`, 'utf-8');
 }

@@ -17,7 +17,9 @@ describe('legacyLayers', () => {
       'f6446915782ca49e8e0abddfc10e21def9ab41abf8104712908cbf77ac065cf5',
       '0634a3743187c770f8081ba4e39c927c7985d572fc5c8e708ca0e6338b2819fc',
     ]);
-    expect(layers[0]?.json.toString()).toBe('{"id":"f6446915782ca49e8e0abddfc10e21def9ab41abf8104712908cbf77ac065cf5"}');
+    expect(layers[0]?.json.toString()).toBe(
+      '{"id":"f6446915782ca49e8e0abddfc10e21def9ab41abf8104712908cbf77ac065cf5"}',
+    );
     expect(layers[1]?.json.toString()).toBe(
       '{"architecture":"amd64","config":{"Cmd":["/bin/busybox","sh"]},"container":null,"container_config":null,"created":null,"docker_version":null,"id":"0634a3743187c770f8081ba4e39c927c7985d572fc5c8e708ca0e6338b2819fc","os":"linux","parent":"f6446915782ca49e8e0abddfc10e21def9ab41abf8104712908cbf77ac065cf5"}',
     );
@@ -25,7 +27,10 @@ describe('legacyLayers', () => {
 
   it('compacts and HTML-escapes config values the way Go re-emits raw JSON', () => {
     const spaced = Buffer.from('{ "os" : "linux", "config" : { "Cmd" : [ "a<b>&c" ] , "n": 1.50 } }');
-    const [layer] = legacyLayers(['sha256:43394fb6dc4d4085bbca78181d65aa0d3ffcf807684d4ecadebb2c9adc3876f8'], spaced);
+    const [layer] = legacyLayers(
+      ['sha256:43394fb6dc4d4085bbca78181d65aa0d3ffcf807684d4ecadebb2c9adc3876f8'],
+      spaced,
+    );
     expect(layer?.json.toString()).toContain('"config":{"Cmd":["a\\u003cb\\u003e\\u0026c"],"n":1.50}');
   });
 });

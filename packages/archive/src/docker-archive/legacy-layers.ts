@@ -12,7 +12,15 @@ export interface LegacyLayer {
 }
 
 /** The config members skopeo copies into the top layer's legacy `json`. */
-const topLayerAttributes = ['architecture', 'config', 'container', 'container_config', 'created', 'docker_version', 'os'];
+const topLayerAttributes = [
+  'architecture',
+  'config',
+  'container',
+  'container_config',
+  'created',
+  'docker_version',
+  'os',
+];
 
 const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf-8').digest('hex');
 

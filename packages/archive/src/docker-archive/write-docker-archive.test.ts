@@ -13,7 +13,10 @@ import { writeDockerArchive } from './write-docker-archive.js';
 let work: TmpDir;
 let counter = 0;
 const out = (name: string) => join(work.path, `${counter++}-${name}`);
-const sha = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 /** The same image without its file hint: layers only as streams (the spooling path). */
 const streamOnly = (image: LayoutImage) => ({ ...image, layerFile: undefined });
 
@@ -29,7 +32,10 @@ describe('writeDockerArchive', () => {
     const built = await buildImage({ layers: 3, seed: 11 });
     const layout = await openLayout(built.layoutDir);
     const ours = out('ours.tar');
-    const result = await writeDockerArchive(layout.image(), { repoTags: ['example.com/foo/bar:v1', 'busybox:1'], output: ours });
+    const result = await writeDockerArchive(layout.image(), {
+      repoTags: ['example.com/foo/bar:v1', 'busybox:1'],
+      output: ours,
+    });
     const theirs = out('skopeo.tar');
     await skopeo([
       'copy',
@@ -39,12 +45,25 @@ describe('writeDockerArchive', () => {
       `docker-archive:${theirs}:example.com/foo/bar:v1`,
     ]);
     const comparable = (entries: Awaited<ReturnType<typeof readTarSummary>>) =>
-      entries.map(({ name, type, size, sha256, linkname, mtime, uid, gid }) => ({ name, type, size, sha256, linkname, mtime, uid, gid }));
+      entries.map(({ name, type, size, sha256, linkname, mtime, uid, gid }) => ({
+        name,
+        type,
+        size,
+        sha256,
+        linkname,
+        mtime,
+        uid,
+        gid,
+      }));
     const a = await readTarSummary(ours);
     const b = await readTarSummary(theirs);
     expect(comparable(a)).toEqual(comparable(b));
-    expect(a.find((e) => e.name === 'manifest.json')?.text).toContain('"RepoTags":["example.com/foo/bar:v1","docker.io/library/busybox:1"]');
-    expect(result.layers.map((layer) => layer.diffId)).toEqual(built.manifests[0]?.layers.map((layer) => layer.diffId));
+    expect(a.find((e) => e.name === 'manifest.json')?.text).toContain(
+      '"RepoTags":["example.com/foo/bar:v1","docker.io/library/busybox:1"]',
+    );
+    expect(result.layers.map((layer) => layer.diffId)).toEqual(
+      built.manifests[0]?.layers.map((layer) => layer.diffId),
+    );
     expect(result.layers.every((layer) => layer.streamed)).toBe(true);
     expect(result.restarts).toBe(0);
   });
@@ -66,7 +85,11 @@ describe('writeDockerArchive', () => {
     const z1 = out('1.tar.zst');
     const z2 = out('2.tar.zst');
     await writeDockerArchive(image, { ...options, output: z1, compression: { zstd: { threads: 1 } } });
-    await writeDockerArchive(streamOnly(image), { ...options, output: z2, compression: { zstd: { threads: 2 } } });
+    await writeDockerArchive(streamOnly(image), {
+      ...options,
+      output: z2,
+      compression: { zstd: { threads: 2 } },
+    });
     expect(await sha(z2)).toBe(await sha(z1));
   });
 
@@ -87,7 +110,9 @@ describe('writeDockerArchive', () => {
 
   it('starts over when a gzip trailer lies (multi-member), and refuses to guess on a stream output', async () => {
     const dir = join(work.path, 'multi');
-    await writeTestLayout(dir, [{ files: { 'a.txt': randomBytes(200_000).toString('hex') }, kind: 'gzip-multi-member' }]);
+    await writeTestLayout(dir, [
+      { files: { 'a.txt': randomBytes(200_000).toString('hex') }, kind: 'gzip-multi-member' },
+    ]);
     const image = (await openLayout(dir)).image();
     const file = out('multi.tar');
     const result = await writeDockerArchive(image, { repoTags: ['m:1'], output: file });
@@ -98,7 +123,9 @@ describe('writeDockerArchive', () => {
     expect(await sha(file)).toBe(await sha(reference));
 
     const sink = new PassThrough().resume();
-    await expect(writeDockerArchive(image, { repoTags: ['m:1'], output: sink, predictLayerSizes: true })).rejects.toMatchObject({
+    await expect(
+      writeDockerArchive(image, { repoTags: ['m:1'], output: sink, predictLayerSizes: true }),
+    ).rejects.toMatchObject({
       code: 'LAYER_SIZE_UNPREDICTABLE',
     });
     // Default for a stream output: no read-ahead, so it just works.
@@ -111,10 +138,16 @@ describe('writeDockerArchive', () => {
 
   it('refuses a layer whose content does not match the config diff_id', async () => {
     const dir = join(work.path, 'lying');
-    await writeTestLayout(dir, [{ files: { 'a.txt': 'real content' } }], { diffIdOverride: [`sha256:${'ab'.repeat(32)}`] });
+    await writeTestLayout(dir, [{ files: { 'a.txt': 'real content' } }], {
+      diffIdOverride: [`sha256:${'ab'.repeat(32)}`],
+    });
     const image = (await openLayout(dir)).image();
-    await expect(writeDockerArchive(image, { repoTags: ['x:1'], output: out('lying.tar') })).rejects.toMatchObject({ code: 'DIFF_ID_MISMATCH' });
-    await expect(writeDockerArchive(streamOnly(image), { repoTags: ['x:1'], output: out('lying2.tar') })).rejects.toMatchObject({
+    await expect(
+      writeDockerArchive(image, { repoTags: ['x:1'], output: out('lying.tar') }),
+    ).rejects.toMatchObject({ code: 'DIFF_ID_MISMATCH' });
+    await expect(
+      writeDockerArchive(streamOnly(image), { repoTags: ['x:1'], output: out('lying2.tar') }),
+    ).rejects.toMatchObject({
       code: 'DIFF_ID_MISMATCH',
     });
   });
@@ -127,10 +160,15 @@ describe('writeDockerArchive', () => {
     bytes[bytes.length - 20] = (bytes[bytes.length - 20] ?? 0) ^ 0xff;
     await writeFile(blob, bytes);
     const image = (await openLayout(dir)).image();
-    const spooled = await writeDockerArchive(streamOnly(image), { repoTags: ['x:1'], output: out('c1.tar') }).catch((e: unknown) => e);
+    const spooled = await writeDockerArchive(streamOnly(image), {
+      repoTags: ['x:1'],
+      output: out('c1.tar'),
+    }).catch((e: unknown) => e);
     expect(spooled).toMatchObject({ name: 'ArchiveError' });
     expect(['DIGEST_MISMATCH', 'CORRUPT_DATA']).toContain((spooled as { code: string }).code);
-    const direct = await writeDockerArchive(image, { repoTags: ['x:1'], output: out('c2.tar') }).catch((e: unknown) => e);
+    const direct = await writeDockerArchive(image, { repoTags: ['x:1'], output: out('c2.tar') }).catch(
+      (e: unknown) => e,
+    );
     // Which check trips first depends on where the flipped byte lands in the deflate stream.
     expect(['DIFF_ID_MISMATCH', 'CORRUPT_DATA', 'TRUNCATED']).toContain((direct as { code: string }).code);
   });

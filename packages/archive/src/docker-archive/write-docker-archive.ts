@@ -62,7 +62,10 @@ export interface DockerArchiveResult {
  * order, so the same image gives the same bytes on any machine. Every layer is decompressed on the way in and
  * checked against the config's diff_ids.
  */
-export async function writeDockerArchive(image: Image, options: DockerArchiveOptions): Promise<DockerArchiveResult> {
+export async function writeDockerArchive(
+  image: Image,
+  options: DockerArchiveOptions,
+): Promise<DockerArchiveResult> {
   const diffIds = checkImage(image);
   const repoTags = parseRepoTags(options.repoTags);
   const rewritable = typeof options.output === 'string';
@@ -114,7 +117,11 @@ async function writeOnce(
   );
   let tar: TarWriter | undefined;
   try {
-    tar = new TarWriter({ output: options.output, compressor: await createArchiveCompressor(options.compression, signal), signal });
+    tar = new TarWriter({
+      output: options.output,
+      compressor: await createArchiveCompressor(options.compression, signal),
+      signal,
+    });
     const written: WrittenLayer[] = [];
     for (const [index, item] of unique.entries()) {
       const prepared = await queue.take(index);
@@ -125,8 +132,19 @@ async function writeOnce(
         throw describeDecompressionError(error, `layer ${item.layer.digest}`);
       }
       await prepared.dispose();
-      written.push({ digest: item.layer.digest, diffId: item.diffId, size: prepared.size, streamed: prepared.predicted });
-      options.onProgress?.({ type: 'layer-done', index, digest: item.layer.digest, size: prepared.size, tarBytes: tar.tarBytes });
+      written.push({
+        digest: item.layer.digest,
+        diffId: item.diffId,
+        size: prepared.size,
+        streamed: prepared.predicted,
+      });
+      options.onProgress?.({
+        type: 'layer-done',
+        index,
+        digest: item.layer.digest,
+        size: prepared.size,
+        tarBytes: tar.tarBytes,
+      });
     }
     const configHex = digestHex(image.manifest.config.digest);
     await tar.addBytes(`${configHex}.json`, image.rawConfig);
@@ -143,9 +161,18 @@ async function writeOnce(
     };
     await tar.addBytes('manifest.json', dockerManifestJson([item]));
     const top = legacy.at(-1);
-    await tar.addBytes('repositories', repositoriesJson(top ? repoTags.map((repoTag) => ({ repoTag, id: top.id })) : []));
+    await tar.addBytes(
+      'repositories',
+      repositoriesJson(top ? repoTags.map((repoTag) => ({ repoTag, id: top.id })) : []),
+    );
     const { tarBytes, outputBytes } = await tar.finish();
-    return { format: 'docker-archive', configDigest: image.manifest.config.digest, layers: written, tarBytes, outputBytes };
+    return {
+      format: 'docker-archive',
+      configDigest: image.manifest.config.digest,
+      layers: written,
+      tarBytes,
+      outputBytes,
+    };
   } catch (error) {
     controller.abort(error);
     await tar?.abort(error);

@@ -5,5 +5,8 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 
 /** True for the errors `stream/promises.pipeline` and `signal.throwIfAborted()` raise on abort. */
 export function isAbortError(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || (error as { code?: string }).code === 'ABORT_ERR');
+  return (
+    error instanceof Error &&
+    (error.name === 'AbortError' || (error as { code?: string }).code === 'ABORT_ERR')
+  );
 }

@@ -9,7 +9,10 @@ import { sha256Digest } from './verifier.js';
 export function checkImage(image: Image, options: { diffIds?: boolean } = {}): Digest[] {
   const manifestDigest = sha256Digest(image.rawManifest);
   if (image.descriptor.digest.startsWith('sha256:') && manifestDigest !== image.descriptor.digest) {
-    throw new ArchiveError('DIGEST_MISMATCH', `image manifest hashes to ${manifestDigest}, descriptor says ${image.descriptor.digest}`);
+    throw new ArchiveError(
+      'DIGEST_MISMATCH',
+      `image manifest hashes to ${manifestDigest}, descriptor says ${image.descriptor.digest}`,
+    );
   }
   const configDigest = sha256Digest(image.rawConfig);
   if (configDigest !== image.manifest.config.digest) {

@@ -3,7 +3,11 @@ import { ArchiveError, type ArchiveErrorCode } from '../errors.js';
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Parses UTF-8 JSON bytes, raising an {@link ArchiveError} that names what was being read. */
-export function parseJsonBytes<T>(bytes: Uint8Array, what: string, code: ArchiveErrorCode = 'INVALID_ARCHIVE'): T {
+export function parseJsonBytes<T>(
+  bytes: Uint8Array,
+  what: string,
+  code: ArchiveErrorCode = 'INVALID_ARCHIVE',
+): T {
   try {
     return JSON.parse(decoder.decode(bytes)) as T;
   } catch (error) {

@@ -9,8 +9,7 @@ export type Stage =
 
 /** `stream/promises.pipeline` over a list of stages built at run time (its typings want fixed arities). */
 export function pipe(stages: readonly Stage[], signal?: AbortSignal): Promise<void> {
-  return (pipeline as unknown as (streams: readonly Stage[], options: { signal?: AbortSignal }) => Promise<void>)(
-    stages,
-    signal ? { signal } : {},
-  );
+  return (
+    pipeline as unknown as (streams: readonly Stage[], options: { signal?: AbortSignal }) => Promise<void>
+  )(stages, signal ? { signal } : {});
 }

@@ -35,7 +35,8 @@ export class LayerQueue {
 
   /** The prepared layer `index`; starts preparing the next ones within the window. */
   take(index: number): Promise<UncompressedLayer> {
-    for (let next = index; next < Math.min(this.#items.length, index + this.#window); next++) this.#start(next);
+    for (let next = index; next < Math.min(this.#items.length, index + this.#window); next++)
+      this.#start(next);
     return this.#started[index] as Promise<UncompressedLayer>;
   }
 

@@ -31,7 +31,11 @@ describe('gzip header and trailer', () => {
       await writeFile(file, execFileSync('gzip', ['-c', '-n'], { input: data }));
       const handle = await open(file);
       const { size } = await handle.stat();
-      expect(await readGzipLayout(handle, size)).toEqual({ bodyStart: 10, bodyEnd: size - 8, isize: 123_456 });
+      expect(await readGzipLayout(handle, size)).toEqual({
+        bodyStart: 10,
+        bodyEnd: size - 8,
+        isize: 123_456,
+      });
       await handle.close();
     } finally {
       await dir.cleanup();

@@ -68,7 +68,11 @@ export interface PrepareContext {
  * its header or trailer tells (no temporary copy, the layer streams into the tar while it inflates), else by
  * decompressing it once into a temporary file while hashing it.
  */
-export async function prepareLayer(layer: Descriptor, diffId: Digest, context: PrepareContext): Promise<UncompressedLayer> {
+export async function prepareLayer(
+  layer: Descriptor,
+  diffId: Digest,
+  context: PrepareContext,
+): Promise<UncompressedLayer> {
   const file = await context.layerFile?.(layer, { signal: context.signal });
   context.signal.throwIfAborted();
   if (file !== undefined && context.predictSizes && !context.distrusted.has(layer.digest)) {
@@ -78,14 +82,21 @@ export async function prepareLayer(layer: Descriptor, diffId: Digest, context: P
   return spoolLayer(layer, diffId, file, context);
 }
 
-async function predictFromFile(layer: Descriptor, diffId: Digest, file: string): Promise<UncompressedLayer | undefined> {
+async function predictFromFile(
+  layer: Descriptor,
+  diffId: Digest,
+  file: string,
+): Promise<UncompressedLayer | undefined> {
   const handle = await open(file, 'r').catch((error: unknown) => {
     throw new ArchiveError('IO_ERROR', `layer ${layer.digest}: cannot open ${file}`, { cause: error });
   });
   try {
     const { size: fileSize } = await handle.stat();
     if (fileSize !== layer.size) {
-      throw new ArchiveError('SIZE_MISMATCH', `layer ${layer.digest}: ${file} holds ${fileSize} bytes, descriptor says ${layer.size}`);
+      throw new ArchiveError(
+        'SIZE_MISMATCH',
+        `layer ${layer.digest}: ${file} holds ${fileSize} bytes, descriptor says ${layer.size}`,
+      );
     }
     const what = `layer ${layer.digest} (diff_id ${diffId})`;
     const verifier = (size: number) =>
@@ -95,11 +106,17 @@ async function predictFromFile(layer: Descriptor, diffId: Digest, file: string):
         size,
         digestCode: 'DIFF_ID_MISMATCH',
         sizeError: (actual, expected, ended) =>
-          new SizePredictionError(layer.digest, `inflated to ${ended ? actual : `more than ${expected}`} bytes, expected ${expected}`),
+          new SizePredictionError(
+            layer.digest,
+            `inflated to ${ended ? actual : `more than ${expected}`} bytes, expected ${expected}`,
+          ),
       });
     const compression = layerCompression(layer.mediaType);
     if (compression === 'none') {
-      return directLayer(layer, diffId, fileSize, () => [createReadStream(file, { highWaterMark: inflateChunkSize }), verifier(fileSize)]);
+      return directLayer(layer, diffId, fileSize, () => [
+        createReadStream(file, { highWaterMark: inflateChunkSize }),
+        verifier(fileSize),
+      ]);
     }
     if (compression === 'gzip') {
       const gzip = await readGzipLayout(handle, fileSize);
@@ -110,7 +127,11 @@ async function predictFromFile(layer: Descriptor, diffId: Digest, file: string):
         // gzip's CRC32; the diff_id check below proves the result.
         const inflater = createInflateRaw({ chunkSize: inflateChunkSize });
         return [
-          createReadStream(file, { start: gzip.bodyStart, end: gzip.bodyEnd - 1, highWaterMark: inflateChunkSize }),
+          createReadStream(file, {
+            start: gzip.bodyStart,
+            end: gzip.bodyEnd - 1,
+            highWaterMark: inflateChunkSize,
+          }),
           inflater,
           new SingleMemberCheck(inflater, bodyLength, layer.digest),
           verifier(gzip.isize),
@@ -158,7 +179,12 @@ class SingleMemberCheck extends Transform {
   override _flush(callback: TransformCallback): void {
     const consumed = this.inflater.bytesWritten;
     if (consumed !== this.bodyLength) {
-      callback(new SizePredictionError(this.digest, `the first gzip member ends at ${consumed} of ${this.bodyLength} body bytes`));
+      callback(
+        new SizePredictionError(
+          this.digest,
+          `the first gzip member ends at ${consumed} of ${this.bodyLength} body bytes`,
+        ),
+      );
       return;
     }
     callback();

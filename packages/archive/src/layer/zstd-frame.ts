@@ -15,7 +15,7 @@ export function zstdFrameContentSize(bytes: Uint8Array): number | undefined {
   const fcsFlag = descriptor >> 6;
   const singleSegment = (descriptor >> 5) & 1;
   const dictionaryIdSize = [0, 1, 2, 4][descriptor & 3] ?? 0;
-  const fcsSize = fcsFlag === 0 ? singleSegment : [0, 2, 4, 8][fcsFlag] ?? 0;
+  const fcsSize = fcsFlag === 0 ? singleSegment : ([0, 2, 4, 8][fcsFlag] ?? 0);
   if (fcsSize === 0) return undefined;
   const offset = 5 + (singleSegment ? 0 : 1) + dictionaryIdSize;
   if (bytes.length < offset + fcsSize) return undefined;

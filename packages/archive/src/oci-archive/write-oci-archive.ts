@@ -1,6 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { type Descriptor, type Digest, digestHex, type Image, type Index, isIndexMediaType, type OpenOptions } from '@isar/oci-spec';
+import {
+  type Descriptor,
+  type Digest,
+  digestHex,
+  type Image,
+  type Index,
+  isIndexMediaType,
+  type OpenOptions,
+} from '@isar/oci-spec';
 import { dockerManifestJson, repositoriesJson } from '../docker-archive/docker-manifest.js';
 import { ArchiveError } from '../errors.js';
 import { checkDescriptor, checkImage } from '../internal/image-check.js';
@@ -66,12 +74,25 @@ export async function writeOciArchive(image: Image, options: OciArchiveOptions):
   const images = keepAll ? await indexImages(index, image, options.resolveImage, signal) : [image];
   const platform = index?.index.manifests.find((entry) => entry.digest === image.descriptor.digest)?.platform;
   const target: Descriptor = keepAll
-    ? { mediaType: index.descriptor.mediaType ?? index.index.mediaType, digest: index.descriptor.digest, size: index.descriptor.size }
-    : { mediaType: image.descriptor.mediaType ?? image.manifest.mediaType, digest: image.descriptor.digest, size: image.descriptor.size, ...(platform ? { platform } : {}) };
+    ? {
+        mediaType: index.descriptor.mediaType ?? index.index.mediaType,
+        digest: index.descriptor.digest,
+        size: index.descriptor.size,
+      }
+    : {
+        mediaType: image.descriptor.mediaType ?? image.manifest.mediaType,
+        digest: image.descriptor.digest,
+        size: image.descriptor.size,
+        ...(platform ? { platform } : {}),
+      };
 
   let tar: TarWriter | undefined;
   try {
-    tar = new TarWriter({ output: options.output, compressor: await createArchiveCompressor(options.compression, signal), signal });
+    tar = new TarWriter({
+      output: options.output,
+      compressor: await createArchiveCompressor(options.compression, signal),
+      signal,
+    });
     const blobPath = (digest: Digest) => `blobs/sha256/${digestHex(digest)}`;
     await tar.addBytes('oci-layout', ociLayoutJson);
     await tar.addBytes('index.json', ociIndexJson(target, repoTags));
@@ -82,7 +103,10 @@ export async function writeOciArchive(image: Image, options: OciArchiveOptions):
     };
     await tar.addBytes('manifest.json', dockerManifestJson([item]));
     const top = image.manifest.layers.at(-1);
-    await tar.addBytes('repositories', repositoriesJson(top ? repoTags.map((repoTag) => ({ repoTag, id: digestHex(top.digest) })) : []));
+    await tar.addBytes(
+      'repositories',
+      repositoriesJson(top ? repoTags.map((repoTag) => ({ repoTag, id: digestHex(top.digest) })) : []),
+    );
     await tar.addDirectory('blobs');
     await tar.addDirectory('blobs/sha256');
 
@@ -90,13 +114,21 @@ export async function writeOciArchive(image: Image, options: OciArchiveOptions):
     const addDocument = async (descriptor: Descriptor, bytes: Uint8Array) => {
       if (written.has(descriptor.digest)) return;
       await tar?.addBytes(blobPath(descriptor.digest), bytes);
-      written.set(descriptor.digest, { digest: descriptor.digest, size: bytes.length, mediaType: descriptor.mediaType });
+      written.set(descriptor.digest, {
+        digest: descriptor.digest,
+        size: bytes.length,
+        mediaType: descriptor.mediaType,
+      });
     };
     if (keepAll) await addDocument(target, index.rawIndex);
     let layerIndex = 0;
     for (const each of images) {
-      const layerFile = options.layerFile ?? (each as { layerFile?: LayerFileProvider }).layerFile?.bind(each);
-      await addDocument({ ...each.descriptor, mediaType: each.descriptor.mediaType ?? each.manifest.mediaType ?? '' }, each.rawManifest);
+      const layerFile =
+        options.layerFile ?? (each as { layerFile?: LayerFileProvider }).layerFile?.bind(each);
+      await addDocument(
+        { ...each.descriptor, mediaType: each.descriptor.mediaType ?? each.manifest.mediaType ?? '' },
+        each.rawManifest,
+      );
       await addDocument(each.manifest.config, each.rawConfig);
       for (const layer of each.manifest.layers) {
         if (written.has(layer.digest)) continue;
@@ -110,10 +142,19 @@ export async function writeOciArchive(image: Image, options: OciArchiveOptions):
           // Image.openLayer verifies the digest itself; a file we read is hashed here.
           sizeOnly: file === undefined,
         });
-        const source = file !== undefined ? createReadStream(file, { highWaterMark: 1 << 20 }) : await each.openLayer(layer, { signal });
+        const source =
+          file !== undefined
+            ? createReadStream(file, { highWaterMark: 1 << 20 })
+            : await each.openLayer(layer, { signal });
         await tar.addStream(blobPath(layer.digest), layer.size, [source, verifier], signal);
         written.set(layer.digest, { digest: layer.digest, size: layer.size, mediaType: layer.mediaType });
-        options.onProgress?.({ type: 'layer-done', index, digest: layer.digest, size: layer.size, tarBytes: tar.tarBytes });
+        options.onProgress?.({
+          type: 'layer-done',
+          index,
+          digest: layer.digest,
+          size: layer.size,
+          tarBytes: tar.tarBytes,
+        });
       }
     }
     const { tarBytes, outputBytes } = await tar.finish();
@@ -141,15 +182,26 @@ export async function writeOciArchive(image: Image, options: OciArchiveOptions):
 function checkIndex(index: Index, image: Image): void {
   const digest = sha256Digest(index.rawIndex);
   if (digest !== index.descriptor.digest) {
-    throw new ArchiveError('DIGEST_MISMATCH', `image index hashes to ${digest}, descriptor says ${index.descriptor.digest}`);
+    throw new ArchiveError(
+      'DIGEST_MISMATCH',
+      `image index hashes to ${digest}, descriptor says ${index.descriptor.digest}`,
+    );
   }
   if (!index.index.manifests.some((entry) => entry.digest === image.descriptor.digest)) {
-    throw new ArchiveError('INVALID_INPUT', `image ${image.descriptor.digest} is not listed in index ${index.descriptor.digest}`);
+    throw new ArchiveError(
+      'INVALID_INPUT',
+      `image ${image.descriptor.digest} is not listed in index ${index.descriptor.digest}`,
+    );
   }
 }
 
 /** Every image of the index, in index order; the chosen one is reused, the others resolved. */
-async function indexImages(index: Index, chosen: Image, resolve: ImageResolver | undefined, signal: AbortSignal): Promise<Image[]> {
+async function indexImages(
+  index: Index,
+  chosen: Image,
+  resolve: ImageResolver | undefined,
+  signal: AbortSignal,
+): Promise<Image[]> {
   const resolver = resolve ?? (index as Partial<{ openImage: ImageResolver }>).openImage?.bind(index);
   const images: Image[] = [];
   for (const entry of index.index.manifests) {
@@ -159,16 +211,25 @@ async function indexImages(index: Index, chosen: Image, resolve: ImageResolver |
       continue;
     }
     if (isIndexMediaType(entry.mediaType)) {
-      throw new ArchiveError('UNSUPPORTED', `index ${index.descriptor.digest} nests another index (${entry.digest})`);
+      throw new ArchiveError(
+        'UNSUPPORTED',
+        `index ${index.descriptor.digest} nests another index (${entry.digest})`,
+      );
     }
     if (!resolver) {
-      throw new ArchiveError('INVALID_INPUT', 'keepAllPlatforms needs resolveImage (or an index with openImage)');
+      throw new ArchiveError(
+        'INVALID_INPUT',
+        'keepAllPlatforms needs resolveImage (or an index with openImage)',
+      );
     }
     const image = await resolver(entry, { signal });
     // Other entries may be artifacts (attestations, signatures) without diff_ids: check digests only.
     checkImage(image, { diffIds: false });
     if (image.descriptor.digest !== entry.digest) {
-      throw new ArchiveError('DIGEST_MISMATCH', `resolved image ${image.descriptor.digest} for index entry ${entry.digest}`);
+      throw new ArchiveError(
+        'DIGEST_MISMATCH',
+        `resolved image ${image.descriptor.digest} for index entry ${entry.digest}`,
+      );
     }
     images.push(image);
   }

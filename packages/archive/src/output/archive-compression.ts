@@ -14,6 +14,7 @@ export async function createArchiveCompressor(
   signal: AbortSignal,
 ): Promise<Duplex | undefined> {
   if (compression === undefined || compression === 'none') return undefined;
-  if (typeof compression === 'object' && compression.zstd) return createZstdCompressor({ ...compression.zstd, signal });
+  if (typeof compression === 'object' && compression.zstd)
+    return createZstdCompressor({ ...compression.zstd, signal });
   throw new ArchiveError('INVALID_INPUT', `unknown archive compression ${JSON.stringify(compression)}`);
 }

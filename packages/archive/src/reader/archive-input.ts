@@ -21,7 +21,10 @@ export interface ArchiveInput {
  * Opens an archive (a path or a stream) and tells its compression from its first bytes: zstd (`.tar.zst`,
  * what the writers produce with zstd), gzip, or a plain tar. Nothing is buffered beyond the first chunk.
  */
-export async function openArchiveInput(input: string | NodeJS.ReadableStream, signal?: AbortSignal): Promise<ArchiveInput> {
+export async function openArchiveInput(
+  input: string | NodeJS.ReadableStream,
+  signal?: AbortSignal,
+): Promise<ArchiveInput> {
   const source =
     typeof input === 'string'
       ? createReadStream(input, { highWaterMark: 1 << 20 }).on('error', () => {})
@@ -30,7 +33,9 @@ export async function openArchiveInput(input: string | NodeJS.ReadableStream, si
     await new Promise<void>((resolve, reject) => {
       (source as Readable).once('open', () => resolve());
       (source as Readable).once('error', (error) =>
-        reject(new ArchiveError('IO_ERROR', `cannot open archive ${input}: ${error.message}`, { cause: error })),
+        reject(
+          new ArchiveError('IO_ERROR', `cannot open archive ${input}: ${error.message}`, { cause: error }),
+        ),
       );
     });
   }

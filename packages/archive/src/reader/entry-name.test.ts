@@ -9,9 +9,13 @@ describe('entry names', () => {
 
   it('refuses names that leave the archive', () => {
     for (const bad of ['/etc/passwd', '../x', 'a/../../x', 'a/..', 'a\\..\\b', 'x\0y', '.', '']) {
-      expect(() => normalizeEntryName(bad, 4096), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'UNSAFE_ENTRY_NAME' }));
+      expect(() => normalizeEntryName(bad, 4096), JSON.stringify(bad)).toThrow(
+        expect.objectContaining({ code: 'UNSAFE_ENTRY_NAME' }),
+      );
     }
-    expect(() => normalizeEntryName('a'.repeat(50), 10)).toThrow(expect.objectContaining({ code: 'UNSAFE_ENTRY_NAME' }));
+    expect(() => normalizeEntryName('a'.repeat(50), 10)).toThrow(
+      expect.objectContaining({ code: 'UNSAFE_ENTRY_NAME' }),
+    );
   });
 
   it('resolves links inside the archive and refuses the rest', () => {
@@ -24,8 +28,12 @@ describe('entry names', () => {
       ['layer.tar', '..'],
       ['a/b', '../..'],
     ] as const) {
-      expect(() => resolveLinkTarget(entry, target, 'symlink', 4096)).toThrow(expect.objectContaining({ code: 'UNSAFE_LINK' }));
+      expect(() => resolveLinkTarget(entry, target, 'symlink', 4096)).toThrow(
+        expect.objectContaining({ code: 'UNSAFE_LINK' }),
+      );
     }
-    expect(() => resolveLinkTarget('x', '../y', 'link', 4096)).toThrow(expect.objectContaining({ code: 'UNSAFE_LINK' }));
+    expect(() => resolveLinkTarget('x', '../y', 'link', 4096)).toThrow(
+      expect.objectContaining({ code: 'UNSAFE_LINK' }),
+    );
   });
 });

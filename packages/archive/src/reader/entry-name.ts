@@ -23,9 +23,17 @@ export function normalizeEntryName(name: string, maxLength: number): string {
  * Where a link points, as an entry name, refusing targets outside the archive. Symlink targets are relative to
  * the link's directory; hard link targets name another entry from the archive root.
  */
-export function resolveLinkTarget(entry: string, target: string, kind: 'symlink' | 'link', maxLength: number): string {
+export function resolveLinkTarget(
+  entry: string,
+  target: string,
+  kind: 'symlink' | 'link',
+  maxLength: number,
+): string {
   const refuse = (why: string): never => {
-    throw new ArchiveError('UNSAFE_LINK', `archive ${kind} "${printable(entry)}" -> "${printable(target)}" refused: ${why}`);
+    throw new ArchiveError(
+      'UNSAFE_LINK',
+      `archive ${kind} "${printable(entry)}" -> "${printable(target)}" refused: ${why}`,
+    );
   };
   if (target.length === 0) refuse('empty target');
   if (target.length > maxLength) refuse(`target longer than ${maxLength} characters`);
@@ -40,6 +48,10 @@ export function resolveLinkTarget(entry: string, target: string, kind: 'symlink'
 
 function printable(text: string): string {
   const shown = text.length > 200 ? `${text.slice(0, 200)}...` : text;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is escaped
-  return shown.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  let result = '';
+  for (const c of shown) {
+    const code = c.charCodeAt(0);
+    result += code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : c;
+  }
+  return result;
 }

@@ -25,7 +25,9 @@ export interface ReadArchiveOptions {
   /** Also decompress compressed OCI blobs to check their diff_ids (docker-archive layers always are). */
   deep?: boolean;
   /** A sink for an entry's bytes as they stream past (e.g. to push blobs somewhere), or nothing. */
-  onEntry?: (entry: ArchiveEntryInfo) => NodeJS.WritableStream | undefined | Promise<NodeJS.WritableStream | undefined>;
+  onEntry?: (
+    entry: ArchiveEntryInfo,
+  ) => NodeJS.WritableStream | undefined | Promise<NodeJS.WritableStream | undefined>;
 }
 
 const blobName = /^blobs\/([^/]+)\/([^/]+)$/;
@@ -36,7 +38,10 @@ const blobName = /^blobs\/([^/]+)\/([^/]+)$/;
  * checked: blob names against their hashes, descriptors against sizes, configs against names, layers against
  * diff_ids. Hostile input is refused with an {@link ArchiveError} (see README). Layers are never held in memory.
  */
-export async function readArchive(input: string | NodeJS.ReadableStream, options: ReadArchiveOptions = {}): Promise<ArchiveContents> {
+export async function readArchive(
+  input: string | NodeJS.ReadableStream,
+  options: ReadArchiveOptions = {},
+): Promise<ArchiveContents> {
   const limits: ReadLimits = { ...defaultReadLimits, ...options.limits };
   const source = await openArchiveInput(input, options.signal);
   const tarCounter = new Verifier({ what: 'tar', sizeOnly: true });
@@ -52,7 +57,10 @@ export async function readArchive(input: string | NodeJS.ReadableStream, options
   const hasIndex = entries.has('index.json');
   const hasManifest = entries.has('manifest.json');
   if (!hasIndex && !hasManifest) {
-    throw new ArchiveError('INVALID_ARCHIVE', 'archive holds neither manifest.json nor index.json: not an image archive');
+    throw new ArchiveError(
+      'INVALID_ARCHIVE',
+      'archive holds neither manifest.json nor index.json: not an image archive',
+    );
   }
   const ociImages = hasIndex ? readOciImages(archive, options.deep === true) : { images: [], top: [] };
   const images: ArchiveImage[] = hasManifest ? readDockerImages(archive, ociImages.images) : [];
@@ -87,7 +95,7 @@ class EntryTable {
       if (hops > 16 || current.target === undefined) break;
       current = this.entries.get(current.target);
     }
-    if (!current || current.type !== 'file') {
+    if (current?.type !== 'file') {
       throw new ArchiveError('MISSING_ENTRY', `${what} "${name}" is not in the archive`);
     }
     return current;
@@ -106,12 +114,19 @@ class EntryTable {
 
   /** The blob a descriptor names, present and of the described size (its digest was checked by name). */
   blob(descriptor: Descriptor, what: string): WalkedEntry {
-    if (!isRecord(descriptor) || typeof descriptor.digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(descriptor.digest)) {
+    if (
+      !isRecord(descriptor) ||
+      typeof descriptor.digest !== 'string' ||
+      !/^sha256:[0-9a-f]{64}$/.test(descriptor.digest)
+    ) {
       throw new ArchiveError('INVALID_ARCHIVE', `${what} has no valid sha256 digest`);
     }
     const entry = this.file(`blobs/sha256/${descriptor.digest.slice(7)}`, `${what} ${descriptor.digest}`);
     if (entry.size !== descriptor.size) {
-      throw new ArchiveError('SIZE_MISMATCH', `${what} ${descriptor.digest} is ${entry.size} bytes, descriptor says ${descriptor.size}`);
+      throw new ArchiveError(
+        'SIZE_MISMATCH',
+        `${what} ${descriptor.digest} is ${entry.size} bytes, descriptor says ${descriptor.size}`,
+      );
     }
     return entry;
   }
@@ -128,8 +143,10 @@ class EntryTable {
       const match = blobName.exec(entry.name);
       if (!match || entry.type === 'directory') continue;
       const [, algorithm, hex] = match;
-      if (algorithm !== 'sha256') throw new ArchiveError('UNSUPPORTED', `blob "${entry.name}": only sha256 blobs are supported`);
-      if (!/^[0-9a-f]{64}$/.test(hex ?? '')) throw new ArchiveError('INVALID_ARCHIVE', `blob "${entry.name}" is not named by a sha256 digest`);
+      if (algorithm !== 'sha256')
+        throw new ArchiveError('UNSUPPORTED', `blob "${entry.name}": only sha256 blobs are supported`);
+      if (!/^[0-9a-f]{64}$/.test(hex ?? ''))
+        throw new ArchiveError('INVALID_ARCHIVE', `blob "${entry.name}" is not named by a sha256 digest`);
       if (entry.type === 'file' && entry.digest !== `sha256:${hex}`) {
         throw new ArchiveError('DIGEST_MISMATCH', `blob "${entry.name}" hashes to ${entry.digest}`);
       }
@@ -140,27 +157,49 @@ class EntryTable {
 function configDiffIds(config: ImageConfig, where: string, layers: number): Digest[] {
   const diffIds = isRecord(config) && isRecord(config.rootfs) ? config.rootfs.diff_ids : undefined;
   if (!Array.isArray(diffIds) || diffIds.length !== layers || !diffIds.every((d) => typeof d === 'string')) {
-    throw new ArchiveError('INVALID_ARCHIVE', `${where}: config lists ${Array.isArray(diffIds) ? diffIds.length : 'no'} diff_ids for ${layers} layers`);
+    throw new ArchiveError(
+      'INVALID_ARCHIVE',
+      `${where}: config lists ${Array.isArray(diffIds) ? diffIds.length : 'no'} diff_ids for ${layers} layers`,
+    );
   }
   return diffIds;
 }
 
 function configPlatform(config: ImageConfig): Platform {
-  return { os: String(config.os), architecture: String(config.architecture), ...(config.variant ? { variant: String(config.variant) } : {}) };
+  return {
+    os: String(config.os),
+    architecture: String(config.architecture),
+    ...(config.variant ? { variant: String(config.variant) } : {}),
+  };
 }
 
 /** How a layer entry proves its diff_id; throws when it cannot. */
-function verifyLayer(entry: WalkedEntry, diffId: Digest, deep: boolean, where: string): ArchiveLayer['verifiedBy'] {
+function verifyLayer(
+  entry: WalkedEntry,
+  diffId: Digest,
+  deep: boolean,
+  where: string,
+): ArchiveLayer['verifiedBy'] {
   if (entry.digest === diffId || entry.uncompressedDigest === diffId) return 'diff_id';
   if (entry.inspectionError) {
     const cause = entry.inspectionError as Error;
-    throw new ArchiveError('CORRUPT_DATA', `${where}: layer "${entry.name}" does not decompress: ${cause.message}`, { cause });
+    throw new ArchiveError(
+      'CORRUPT_DATA',
+      `${where}: layer "${entry.name}" does not decompress: ${cause.message}`,
+      { cause },
+    );
   }
   if (entry.name.startsWith('blobs/') && !deep && entry.compression) return 'blob';
-  throw new ArchiveError('DIFF_ID_MISMATCH', `${where}: layer "${entry.name}" hashes to ${entry.uncompressedDigest ?? entry.digest}, config says ${diffId}`);
+  throw new ArchiveError(
+    'DIFF_ID_MISMATCH',
+    `${where}: layer "${entry.name}" hashes to ${entry.uncompressedDigest ?? entry.digest}, config says ${diffId}`,
+  );
 }
 
-function readOciImages(archive: EntryTable, deep: boolean): { images: ArchiveImage[]; top: NonNullable<ArchiveContents['ociIndex']> } {
+function readOciImages(
+  archive: EntryTable,
+  deep: boolean,
+): { images: ArchiveImage[]; top: NonNullable<ArchiveContents['ociIndex']> } {
   const layoutIndex = archive.json<ImageIndex>('index.json', 'index.json');
   if (!isRecord(layoutIndex) || !Array.isArray(layoutIndex.manifests)) {
     throw new ArchiveError('INVALID_ARCHIVE', 'index.json has no manifests list');
@@ -171,7 +210,8 @@ function readOciImages(archive: EntryTable, deep: boolean): { images: ArchiveIma
     if (isIndexMediaType(descriptor.mediaType)) {
       if (depth > 2) throw new ArchiveError('UNSUPPORTED', `image index ${descriptor.digest} nests too deep`);
       const { value } = archive.blobJson<ImageIndex>(descriptor, what);
-      if (!Array.isArray(value.manifests)) throw new ArchiveError('INVALID_ARCHIVE', `image index ${descriptor.digest} has no manifests`);
+      if (!Array.isArray(value.manifests))
+        throw new ArchiveError('INVALID_ARCHIVE', `image index ${descriptor.digest} has no manifests`);
       for (const child of value.manifests) visit(child, repoTags, depth + 1);
       return;
     }
@@ -241,10 +281,16 @@ interface DockerManifestItem {
 
 function readDockerImages(archive: EntryTable, ociImages: ArchiveImage[]): ArchiveImage[] {
   const items = archive.json<DockerManifestItem[]>('manifest.json', 'manifest.json');
-  if (!Array.isArray(items) || items.length === 0) throw new ArchiveError('INVALID_ARCHIVE', 'manifest.json lists no image');
+  if (!Array.isArray(items) || items.length === 0)
+    throw new ArchiveError('INVALID_ARCHIVE', 'manifest.json lists no image');
   return items.map((item, position) => {
     const where = `manifest.json item ${position}`;
-    if (!isRecord(item) || typeof item.Config !== 'string' || !Array.isArray(item.Layers) || !item.Layers.every((l) => typeof l === 'string')) {
+    if (
+      !isRecord(item) ||
+      typeof item.Config !== 'string' ||
+      !Array.isArray(item.Layers) ||
+      !item.Layers.every((l) => typeof l === 'string')
+    ) {
       throw new ArchiveError('INVALID_ARCHIVE', `${where} lacks Config or Layers`);
     }
     const repoTags = item.RepoTags === null || item.RepoTags === undefined ? [] : item.RepoTags;
@@ -254,17 +300,28 @@ function readDockerImages(archive: EntryTable, ociImages: ArchiveImage[]): Archi
     const configEntry = archive.file(normalizeReference(item.Config, where), `${where} Config`);
     const named = /^([0-9a-f]{64})\.json$/.exec(posix.basename(configEntry.name));
     if (named && configEntry.digest !== `sha256:${named[1]}`) {
-      throw new ArchiveError('DIGEST_MISMATCH', `${where}: config "${configEntry.name}" hashes to ${configEntry.digest}`);
+      throw new ArchiveError(
+        'DIGEST_MISMATCH',
+        `${where}: config "${configEntry.name}" hashes to ${configEntry.digest}`,
+      );
     }
     const config = archive.json<ImageConfig>(configEntry.name, `${where} Config`);
     const diffIds = configDiffIds(config, where, item.Layers.length);
     const layers: ArchiveLayer[] = (item.Layers as string[]).map((name, index) => {
       const entry = archive.file(normalizeReference(name, where), `${where} layer`);
       const diffId = diffIds[index] as Digest;
-      return { entry: entry.name, diffId, digest: entry.digest as Digest, size: entry.size, verifiedBy: verifyLayer(entry, diffId, false, where) };
+      return {
+        entry: entry.name,
+        diffId,
+        digest: entry.digest as Digest,
+        size: entry.size,
+        verifiedBy: verifyLayer(entry, diffId, false, where),
+      };
     });
     const oci = ociImages.find(
-      (image) => image.configEntry === configEntry.name && image.layers.map((l) => l.entry).join() === layers.map((l) => l.entry).join(),
+      (image) =>
+        image.configEntry === configEntry.name &&
+        image.layers.map((l) => l.entry).join() === layers.map((l) => l.entry).join(),
     );
     if (oci) {
       oci.inDockerManifest = true;
@@ -298,6 +355,10 @@ function repoTagOf(tag: string): string {
   try {
     return parseRepoTag(tag).full;
   } catch (error) {
-    throw new ArchiveError('INVALID_ARCHIVE', `archive names an image "${tag.slice(0, 300)}": ${(error as Error).message}`, { cause: error });
+    throw new ArchiveError(
+      'INVALID_ARCHIVE',
+      `archive names an image "${tag.slice(0, 300)}": ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { finished } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { Digest } from '@isar/oci-spec';
 import { extract, type Header } from 'tar-stream';
 import { ArchiveError } from '../errors.js';
@@ -46,7 +46,9 @@ export interface WalkOptions {
   /** Decompress and hash compressed entries (gzip/zstd) for this name, to check diff_ids. */
   inspectCompressed(name: string): boolean;
   /** A sink for an entry's bytes (written with back-pressure, then ended), or nothing to skip it. */
-  onEntry?: (entry: ArchiveEntryInfo) => NodeJS.WritableStream | undefined | Promise<NodeJS.WritableStream | undefined>;
+  onEntry?: (
+    entry: ArchiveEntryInfo,
+  ) => NodeJS.WritableStream | undefined | Promise<NodeJS.WritableStream | undefined>;
 }
 
 const gzipMagic = (head: Buffer) => head[0] === 0x1f && head[1] === 0x8b;
@@ -56,7 +58,10 @@ const gzipMagic = (head: Buffer) => head[0] === 0x1f && head[1] === 0x8b;
  * input on the way: unsafe names, links leaving the archive, device entries, duplicates with different
  * content, and anything over the limits. Returns the entries by canonical name.
  */
-export async function walkTar(stages: NodeJS.ReadableStream[], options: WalkOptions): Promise<Map<string, WalkedEntry>> {
+export async function walkTar(
+  stages: NodeJS.ReadableStream[],
+  options: WalkOptions,
+): Promise<Map<string, WalkedEntry>> {
   const { limits } = options;
   const entries = new Map<string, WalkedEntry>();
   let count = 0;
@@ -70,18 +75,23 @@ export async function walkTar(stages: NodeJS.ReadableStream[], options: WalkOpti
     const name = normalizeEntryName(header.name, limits.maxNameLength);
     const type = entryType(header, name);
     const size = type === 'file' ? header.size : 0;
-    if (size > limits.maxEntrySize) throw limit(`entry "${name}" is ${size} bytes, over ${limits.maxEntrySize}`);
+    if (size > limits.maxEntrySize)
+      throw limit(`entry "${name}" is ${size} bytes, over ${limits.maxEntrySize}`);
     total += size;
     if (total > limits.maxTotalSize) throw limit(`entries add up to more than ${limits.maxTotalSize} bytes`);
     const entry: WalkedEntry = { name, type, size };
     if (type === 'symlink' || type === 'link') {
       entry.target = resolveLinkTarget(name, header.linkname ?? '', type, limits.maxNameLength);
       if (type === 'link' && entries.get(entry.target)?.type !== 'file') {
-        throw new ArchiveError('UNSAFE_LINK', `archive hard link "${name}" -> "${entry.target}" refused: no such file before it`);
+        throw new ArchiveError(
+          'UNSAFE_LINK',
+          `archive hard link "${name}" -> "${entry.target}" refused: no such file before it`,
+        );
       }
     }
     const sink = await options.onEntry?.({ name, type, size });
-    if (type === 'file') await readContent(entry, stream, sink, options, () => limits.maxDocumentsBytes - keptBytes);
+    if (type === 'file')
+      await readContent(entry, stream, sink, options, () => limits.maxDocumentsBytes - keptBytes);
     else {
       for await (const _ of stream as AsyncIterable<Buffer>) {
         // directories and links carry no data
@@ -96,7 +106,8 @@ export async function walkTar(stages: NodeJS.ReadableStream[], options: WalkOpti
         previous.digest === entry.digest &&
         previous.size === entry.size &&
         previous.target === entry.target;
-      if (!same) throw new ArchiveError('DUPLICATE_ENTRY', `archive holds "${name}" twice with different content`);
+      if (!same)
+        throw new ArchiveError('DUPLICATE_ENTRY', `archive holds "${name}" twice with different content`);
       return;
     }
     entries.set(name, entry);
@@ -128,7 +139,8 @@ async function readContent(
   keepBudget: () => number,
 ): Promise<void> {
   const hash = createHash('sha256');
-  let kept: Buffer[] | undefined = entry.size <= options.limits.maxDocumentSize && entry.size <= keepBudget() ? [] : undefined;
+  let kept: Buffer[] | undefined =
+    entry.size <= options.limits.maxDocumentSize && entry.size <= keepBudget() ? [] : undefined;
   let inner: Inspection | undefined;
   // The first bytes tell JSON from compressed data; gather at least four before judging.
   let head: Buffer[] | undefined = [];
@@ -149,7 +161,8 @@ async function readContent(
     const compression = gzipMagic(first) ? 'gzip' : isZstdFrame(first) ? 'zstd' : undefined;
     if (compression) {
       entry.compression = compression;
-      if (options.inspectCompressed(entry.name)) inner = await startInspection(entry, compression, options.signal);
+      if (options.inspectCompressed(entry.name))
+        inner = await startInspection(entry, compression, options.signal);
     }
     if (first.length > 0) await consume(first);
   };
@@ -199,11 +212,19 @@ async function startInspection(
       entry.uncompressedDigest = content.digest;
     },
   });
-  const done = pipe([input, decompressor as NodeJS.ReadWriteStream, verifier, async (source) => {
-    for await (const _ of source) {
-      // only the hash matters
-    }
-  }], signal);
+  const done = pipe(
+    [
+      input,
+      decompressor as NodeJS.ReadWriteStream,
+      verifier,
+      async (source) => {
+        for await (const _ of source) {
+          // only the hash matters
+        }
+      },
+    ],
+    signal,
+  );
   const inspection: Inspection = { input, verifier, settled: Promise.resolve() };
   inspection.settled = done.then(
     () => {},
@@ -225,7 +246,10 @@ function entryType(header: Header, name: string): WalkedEntry['type'] {
     case 'link':
       return header.type;
     default:
-      throw new ArchiveError('UNSUPPORTED_ENTRY_TYPE', `archive entry "${name}" is a ${header.type}; image archives hold only files, directories and links`);
+      throw new ArchiveError(
+        'UNSUPPORTED_ENTRY_TYPE',
+        `archive entry "${name}" is a ${header.type}; image archives hold only files, directories and links`,
+      );
   }
 }
 
@@ -236,10 +260,16 @@ function limit(why: string): ArchiveError {
 function describeTarError(error: unknown): unknown {
   if (error instanceof ArchiveError) return error;
   const message = (error as Error)?.message ?? String(error);
-  if (/Unexpected end of data/i.test(message)) return new ArchiveError('TRUNCATED', 'archive ends in the middle of the tar (truncated)', { cause: error });
-  if (/Invalid tar header|checksum/i.test(message)) return new ArchiveError('INVALID_ARCHIVE', `not a valid tar: ${message}`, { cause: error });
+  if (/Unexpected end of data/i.test(message))
+    return new ArchiveError('TRUNCATED', 'archive ends in the middle of the tar (truncated)', {
+      cause: error,
+    });
+  if (/Invalid tar header|checksum/i.test(message))
+    return new ArchiveError('INVALID_ARCHIVE', `not a valid tar: ${message}`, { cause: error });
   const code = (error as { code?: string }).code;
-  if (code === 'Z_BUF_ERROR') return new ArchiveError('TRUNCATED', 'gzip archive ends early (truncated)', { cause: error });
-  if (code === 'Z_DATA_ERROR') return new ArchiveError('CORRUPT_DATA', `corrupt gzip archive: ${message}`, { cause: error });
+  if (code === 'Z_BUF_ERROR')
+    return new ArchiveError('TRUNCATED', 'gzip archive ends early (truncated)', { cause: error });
+  if (code === 'Z_DATA_ERROR')
+    return new ArchiveError('CORRUPT_DATA', `corrupt gzip archive: ${message}`, { cause: error });
   return error;
 }

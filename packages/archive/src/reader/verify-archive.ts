@@ -35,7 +35,10 @@ export interface VerifyReport {
  * Checks an archive end to end (every blob digest, every docker-archive layer's diff_id; with `deep`, the
  * diff_ids of compressed OCI layers too) and reports what it holds. Throws an ArchiveError on any problem.
  */
-export async function verifyArchive(input: string | NodeJS.ReadableStream, options: ReadArchiveOptions = {}): Promise<VerifyReport> {
+export async function verifyArchive(
+  input: string | NodeJS.ReadableStream,
+  options: ReadArchiveOptions = {},
+): Promise<VerifyReport> {
   const contents = await readArchive(input, options);
   return {
     format: contents.format,

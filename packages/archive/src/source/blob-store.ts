@@ -23,21 +23,32 @@ export class BlobStore {
   async readDocument(descriptor: Descriptor, what: string): Promise<Buffer> {
     const path = this.path(descriptor);
     if (descriptor.size > maxDocumentSize) {
-      throw new ArchiveError('LIMIT_EXCEEDED', `${what} ${descriptor.digest} is ${descriptor.size} bytes, over ${maxDocumentSize}`);
+      throw new ArchiveError(
+        'LIMIT_EXCEEDED',
+        `${what} ${descriptor.digest} is ${descriptor.size} bytes, over ${maxDocumentSize}`,
+      );
     }
     const handle = await open(path, 'r').catch((error: unknown) => {
-      throw new ArchiveError('INVALID_LAYOUT', `${what} ${descriptor.digest} is missing from ${this.root}`, { cause: error });
+      throw new ArchiveError('INVALID_LAYOUT', `${what} ${descriptor.digest} is missing from ${this.root}`, {
+        cause: error,
+      });
     });
     try {
       const bytes = Buffer.alloc(descriptor.size + 1);
       const { bytesRead } = await handle.read(bytes, 0, bytes.length, 0);
       const content = bytes.subarray(0, bytesRead);
       if (bytesRead !== descriptor.size) {
-        throw new ArchiveError('SIZE_MISMATCH', `${what} ${descriptor.digest}: file holds ${bytesRead === bytes.length ? 'more than ' : ''}${bytesRead} bytes, descriptor says ${descriptor.size}`);
+        throw new ArchiveError(
+          'SIZE_MISMATCH',
+          `${what} ${descriptor.digest}: file holds ${bytesRead === bytes.length ? 'more than ' : ''}${bytesRead} bytes, descriptor says ${descriptor.size}`,
+        );
       }
       const digest = sha256Digest(content);
       if (digest !== descriptor.digest) {
-        throw new ArchiveError('DIGEST_MISMATCH', `${what}: file hashes to ${digest}, expected ${descriptor.digest}`);
+        throw new ArchiveError(
+          'DIGEST_MISMATCH',
+          `${what}: file hashes to ${digest}, expected ${descriptor.digest}`,
+        );
       }
       return content;
     } finally {
@@ -47,10 +58,18 @@ export class BlobStore {
 
   /** A stream of a blob that fails at the end when its size or digest is not the descriptor's. */
   openVerified(descriptor: Descriptor, what: string): Readable {
-    const verifier = new Verifier({ what: `${what} ${descriptor.digest}`, digest: descriptor.digest, size: descriptor.size });
+    const verifier = new Verifier({
+      what: `${what} ${descriptor.digest}`,
+      digest: descriptor.digest,
+      size: descriptor.size,
+    });
     const source = createReadStream(this.path(descriptor), { highWaterMark: 1 << 20 });
     source.on('error', (error) =>
-      verifier.destroy(new ArchiveError('INVALID_LAYOUT', `${what} ${descriptor.digest} cannot be read from ${this.root}`, { cause: error })),
+      verifier.destroy(
+        new ArchiveError('INVALID_LAYOUT', `${what} ${descriptor.digest} cannot be read from ${this.root}`, {
+          cause: error,
+        }),
+      ),
     );
     verifier.on('close', () => source.destroy());
     return source.pipe(verifier);

@@ -63,7 +63,9 @@ export async function openLayout(dir: string, options: OpenLayoutOptions = {}): 
   options.signal?.throwIfAborted();
   const blobs = new BlobStore(dir);
   const layoutIndexBytes = await readFile(join(dir, 'index.json')).catch((error: unknown) => {
-    throw new ArchiveError('INVALID_LAYOUT', `${dir} is not an OCI image layout (no index.json)`, { cause: error });
+    throw new ArchiveError('INVALID_LAYOUT', `${dir} is not an OCI image layout (no index.json)`, {
+      cause: error,
+    });
   });
   const layoutIndex = parseJsonBytes<ImageIndex>(layoutIndexBytes, `${dir}/index.json`, 'INVALID_LAYOUT');
   if (!isRecord(layoutIndex) || !Array.isArray(layoutIndex.manifests)) {
@@ -80,9 +82,12 @@ export async function openLayout(dir: string, options: OpenLayoutOptions = {}): 
   if (isIndexMediaType(descriptor.mediaType)) {
     const rawIndex = await blobs.readDocument(descriptor, 'image index');
     const parsed = parseJsonBytes<ImageIndex>(rawIndex, `image index ${descriptor.digest}`, 'INVALID_LAYOUT');
-    if (!Array.isArray(parsed.manifests)) throw new ArchiveError('INVALID_LAYOUT', `image index ${descriptor.digest} has no manifests`);
+    if (!Array.isArray(parsed.manifests))
+      throw new ArchiveError('INVALID_LAYOUT', `image index ${descriptor.digest} has no manifests`);
     const index: LayoutIndex = { descriptor, rawIndex, index: parsed, openImage };
-    const platformEntries = parsed.manifests.filter((entry) => isManifestMediaType(entry.mediaType) && !isAttestation(entry));
+    const platformEntries = parsed.manifests.filter(
+      (entry) => isManifestMediaType(entry.mediaType) && !isAttestation(entry),
+    );
     const images: LayoutImage[] = [];
     for (const entry of platformEntries) {
       options.signal?.throwIfAborted();
@@ -91,7 +96,10 @@ export async function openLayout(dir: string, options: OpenLayoutOptions = {}): 
     return layout(dir, refName, descriptor, index, images);
   }
   if (!isManifestMediaType(descriptor.mediaType)) {
-    throw new ArchiveError('UNSUPPORTED', `${dir}: ${descriptor.digest} has media type ${descriptor.mediaType}, not an image or index`);
+    throw new ArchiveError(
+      'UNSUPPORTED',
+      `${dir}: ${descriptor.digest} has media type ${descriptor.mediaType}, not an image or index`,
+    );
   }
   return layout(dir, refName, descriptor, undefined, [await readImage(blobs, descriptor)]);
 }
@@ -112,12 +120,18 @@ function layout(
     image(platform?: Platform | string): LayoutImage {
       if (platform === undefined) {
         if (images.length === 1) return images[0] as LayoutImage;
-        throw new ArchiveError('INVALID_INPUT', `${dir} holds ${images.length} platforms (${images.map((i) => formatPlatform(i.platform)).join(', ')}); name one`);
+        throw new ArchiveError(
+          'INVALID_INPUT',
+          `${dir} holds ${images.length} platforms (${images.map((i) => formatPlatform(i.platform)).join(', ')}); name one`,
+        );
       }
       const wanted = typeof platform === 'string' ? parsePlatform(platform) : platform;
       const found = images.find((image) => samePlatform(image.platform, wanted));
       if (!found) {
-        throw new ArchiveError('INVALID_INPUT', `${dir} has no ${formatPlatform(wanted)} image (it has ${images.map((i) => formatPlatform(i.platform)).join(', ')})`);
+        throw new ArchiveError(
+          'INVALID_INPUT',
+          `${dir} has no ${formatPlatform(wanted)} image (it has ${images.map((i) => formatPlatform(i.platform)).join(', ')})`,
+        );
       }
       return found;
     },
@@ -132,12 +146,19 @@ function chooseEntry(dir: string, entries: Descriptor[], ref: string | undefined
   }
   if (entries.length === 1) return entries[0] as Descriptor;
   const names = entries.map((entry) => entry.annotations?.[refNameAnnotation] ?? entry.digest);
-  throw new ArchiveError('INVALID_LAYOUT', `${dir}/index.json holds ${entries.length} entries (${names.join(', ')}); name a ref`);
+  throw new ArchiveError(
+    'INVALID_LAYOUT',
+    `${dir}/index.json holds ${entries.length} entries (${names.join(', ')}); name a ref`,
+  );
 }
 
 async function readImage(blobs: BlobStore, descriptor: Descriptor): Promise<LayoutImage> {
   const rawManifest = await blobs.readDocument(descriptor, 'manifest');
-  const manifest = parseJsonBytes<ImageManifest>(rawManifest, `manifest ${descriptor.digest}`, 'INVALID_LAYOUT');
+  const manifest = parseJsonBytes<ImageManifest>(
+    rawManifest,
+    `manifest ${descriptor.digest}`,
+    'INVALID_LAYOUT',
+  );
   if (!isRecord(manifest) || !isRecord(manifest.config) || !Array.isArray(manifest.layers)) {
     throw new ArchiveError('INVALID_LAYOUT', `manifest ${descriptor.digest} lacks config or layers`);
   }
@@ -165,10 +186,14 @@ async function readImage(blobs: BlobStore, descriptor: Descriptor): Promise<Layo
 }
 
 function isAttestation(entry: Descriptor): boolean {
-  return entry.platform?.os === 'unknown' || entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest';
+  return (
+    entry.platform?.os === 'unknown' ||
+    entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest'
+  );
 }
 
 function samePlatform(have: Platform, want: Platform): boolean {
-  const variant = (platform: Platform) => (platform.architecture === 'arm64' && platform.variant === 'v8' ? '' : (platform.variant ?? ''));
+  const variant = (platform: Platform) =>
+    platform.architecture === 'arm64' && platform.variant === 'v8' ? '' : (platform.variant ?? '');
   return have.os === want.os && have.architecture === want.architecture && variant(have) === variant(want);
 }

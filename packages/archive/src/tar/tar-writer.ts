@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { type Duplex, type Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
-import { type Header, type Pack, pack as createPack } from 'tar-stream';
+import { pack as createPack, type Header, type Pack } from 'tar-stream';
 import { ArchiveError } from '../errors.js';
 import { pipe } from '../internal/pipeline.js';
 
@@ -53,13 +53,16 @@ export class TarWriter {
   constructor(options: TarWriterOptions) {
     this.#signal = options.signal;
     this.#pack = createPack();
-    const destination = typeof options.output === 'string' ? createWriteStream(options.output) : options.output;
+    const destination =
+      typeof options.output === 'string' ? createWriteStream(options.output) : options.output;
     const stages: NodeJS.ReadWriteStream[] = [this.#tarCounter];
     if (options.compressor) stages.push(options.compressor, this.#outputCounter);
-    this.#done = pipe([this.#pack as unknown as Readable, ...stages, destination], options.signal).catch((error: unknown) => {
-      this.#failure ??= error;
-      throw error;
-    });
+    this.#done = pipe([this.#pack as unknown as Readable, ...stages, destination], options.signal).catch(
+      (error: unknown) => {
+        this.#failure ??= error;
+        throw error;
+      },
+    );
     // Failures surface through the entry writes and finish(); keep the rejection from going unhandled.
     this.#done.catch(() => {});
   }
@@ -78,21 +81,30 @@ export class TarWriter {
   }
 
   async addDirectory(name: string): Promise<void> {
-    await this.#entry(header(name.endsWith('/') ? name : `${name}/`, { type: 'directory', mode: directoryMode, size: 0 }));
+    await this.#entry(
+      header(name.endsWith('/') ? name : `${name}/`, { type: 'directory', mode: directoryMode, size: 0 }),
+    );
   }
 
   /**
    * Streams `size` bytes from the stages (a source and transforms, e.g. read -> inflate -> verify) into one
    * entry. The stages must produce exactly `size` bytes; they are expected to check that themselves.
    */
-  async addStream(name: string, size: number, stages: NodeJS.ReadableStream[], signal: AbortSignal): Promise<void> {
+  async addStream(
+    name: string,
+    size: number,
+    stages: NodeJS.ReadableStream[],
+    signal: AbortSignal,
+  ): Promise<void> {
     this.#throwIfFailed();
     let settle!: (error?: Error | null) => void;
     const entryDone = new Promise<void>((resolve, reject) => {
       settle = (error) => (error ? reject(error) : resolve());
     });
     entryDone.catch(() => {});
-    const entry = this.#pack.entry(header(name, { type: 'file', mode: fileMode, size }), (error) => settle(error));
+    const entry = this.#pack.entry(header(name, { type: 'file', mode: fileMode, size }), (error) =>
+      settle(error),
+    );
     const writable = entry as unknown as NodeJS.WritableStream & NodeJS.EventEmitter;
     // Failures arrive through the entry callback; an 'error' event without a listener would crash the process.
     writable.on('error', () => {});
@@ -143,7 +155,9 @@ export class TarWriter {
     this.#signal.throwIfAborted();
     if (this.#failure !== undefined) {
       const failure = this.#failure;
-      throw failure instanceof Error ? failure : new ArchiveError('IO_ERROR', `archive output failed: ${String(failure)}`);
+      throw failure instanceof Error
+        ? failure
+        : new ArchiveError('IO_ERROR', `archive output failed: ${String(failure)}`);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -33,8 +33,10 @@ export async function tarOf(files: Record<string, string | Buffer>): Promise<Buf
   const done = new Promise<void>((resolve) => packer.on('end', () => resolve()));
   for (const [name, content] of Object.entries(files)) {
     await new Promise<void>((resolve, reject) =>
-      packer.entry({ name, mtime: new Date(0), mode: 0o644 }, typeof content === 'string' ? Buffer.from(content) : content, (error) =>
-        error ? reject(error) : resolve(),
+      packer.entry(
+        { name, mtime: new Date(0), mode: 0o644 },
+        typeof content === 'string' ? Buffer.from(content) : content,
+        (error) => (error ? reject(error) : resolve()),
       ),
     );
   }
@@ -63,7 +65,10 @@ function compress(tar: Buffer, kind: TestLayerKind): { blob: Buffer; mediaType: 
       return { blob, mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd' };
     }
     case 'zstd-no-size':
-      return { blob: execFileSync('zstd', ['-q', '-c', '--no-content-size'], { input: tar }), mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd' };
+      return {
+        blob: execFileSync('zstd', ['-q', '-c', '--no-content-size'], { input: tar }),
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd',
+      };
     default:
       return { blob: tar, mediaType: 'application/vnd.oci.image.layer.v1.tar' };
   }
@@ -108,7 +113,11 @@ export async function writeTestLayout(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: configDigest,
+        size: config.length,
+      },
       layers: descriptors,
     }),
   );

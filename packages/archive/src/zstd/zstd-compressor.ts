@@ -48,9 +48,14 @@ export async function createZstdCompressor(options: ZstdCompressorOptions = {}):
   }
   const checksum = options.checksum ?? true;
   const binding = options.engine === 'command' ? undefined : await loadZstdAddon();
-  if (binding) return Duplex.from((source: AsyncIterable<Buffer>) => compressWithAddon(binding, source, { level, threads, jobSize, checksum }));
+  if (binding)
+    return Duplex.from((source: AsyncIterable<Buffer>) =>
+      compressWithAddon(binding, source, { level, threads, jobSize, checksum }),
+    );
   if (options.engine === 'addon') {
-    throw new ArchiveError('ZSTD_UNAVAILABLE', 'the zstd-napi addon cannot be loaded', { cause: addonLoadError() });
+    throw new ArchiveError('ZSTD_UNAVAILABLE', 'the zstd-napi addon cannot be loaded', {
+      cause: addonLoadError(),
+    });
   }
   const args = ['-q', '-c', `-${level}`, `-T${threads}`, checksum ? '--check' : '--no-check'];
   if (level > 19) args.unshift('--ultra');

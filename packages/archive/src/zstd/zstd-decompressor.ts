@@ -25,12 +25,17 @@ const outSize = 256 << 10;
 export async function createZstdDecompressor(options: ZstdDecompressorOptions = {}): Promise<Duplex> {
   const windowLogMax = options.windowLogMax ?? 27;
   const binding = options.engine === 'command' ? undefined : await loadZstdAddon();
-  if (binding) return Duplex.from((source: AsyncIterable<Buffer>) => decompressWithAddon(binding, source, windowLogMax));
+  if (binding)
+    return Duplex.from((source: AsyncIterable<Buffer>) => decompressWithAddon(binding, source, windowLogMax));
   if (options.engine === 'addon') {
-    throw new ArchiveError('ZSTD_UNAVAILABLE', 'the zstd-napi addon cannot be loaded', { cause: addonLoadError() });
+    throw new ArchiveError('ZSTD_UNAVAILABLE', 'the zstd-napi addon cannot be loaded', {
+      cause: addonLoadError(),
+    });
   }
   const memory = `--memory=${2 ** Math.min(windowLogMax, 31) / 2 ** 20}MB`;
-  return Duplex.from((source: AsyncIterable<Buffer>) => runZstdCommand(['-q', '-d', '-c', memory], source, options.signal));
+  return Duplex.from((source: AsyncIterable<Buffer>) =>
+    runZstdCommand(['-q', '-d', '-c', memory], source, options.signal),
+  );
 }
 
 async function* decompressWithAddon(
@@ -48,12 +53,19 @@ async function* decompressWithAddon(
     try {
       result = context.decompressStream(out, input);
     } catch (error) {
-      throw new ArchiveError('CORRUPT_DATA', `corrupt zstd data: ${(error as Error).message}`, { cause: error });
+      throw new ArchiveError('CORRUPT_DATA', `corrupt zstd data: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     const [hint, written, consumed] = result;
     // A call that did nothing reports "ready for the next frame header" (a non-zero hint): not a state change.
     if (written > 0 || consumed > 0) state = hint;
-    const output = written === 0 ? undefined : written < outSize / 4 ? Buffer.from(out.subarray(0, written)) : out.subarray(0, written);
+    const output =
+      written === 0
+        ? undefined
+        : written < outSize / 4
+          ? Buffer.from(out.subarray(0, written))
+          : out.subarray(0, written);
     return { output, rest: input.subarray(consumed), full: written === outSize };
   };
   for await (const chunk of source) {
@@ -73,6 +85,9 @@ async function* decompressWithAddon(
     else break;
   }
   if (state !== 0) {
-    throw new ArchiveError('TRUNCATED', state < 0 ? 'empty zstd stream' : 'zstd stream ends inside a frame (truncated)');
+    throw new ArchiveError(
+      'TRUNCATED',
+      state < 0 ? 'empty zstd stream' : 'zstd stream ends inside a frame (truncated)',
+    );
   }
 }

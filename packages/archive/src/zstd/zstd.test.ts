@@ -55,14 +55,23 @@ describe('zstd', () => {
 
   it('decompresses with the addon and with the zstd command', async () => {
     const compressed = execFileSync('zstd', ['-q', '-c', '-3'], { input: data, maxBuffer: 64 << 20 });
-    const viaAddon = await collect(chunked(compressed, 4096), await createZstdDecompressor({ engine: 'addon' }));
-    const viaCommand = await collect(chunked(compressed), await createZstdDecompressor({ engine: 'command' }));
+    const viaAddon = await collect(
+      chunked(compressed, 4096),
+      await createZstdDecompressor({ engine: 'addon' }),
+    );
+    const viaCommand = await collect(
+      chunked(compressed),
+      await createZstdDecompressor({ engine: 'command' }),
+    );
     expect(viaAddon.equals(data)).toBe(true);
     expect(viaCommand.equals(data)).toBe(true);
   });
 
   it('compresses through the zstd command when asked', async () => {
-    const compressed = await collect(chunked(data), await createZstdCompressor({ engine: 'command', threads: 2 }));
+    const compressed = await collect(
+      chunked(data),
+      await createZstdCompressor({ engine: 'command', threads: 2 }),
+    );
     const back = await collect(chunked(compressed), await createZstdDecompressor());
     expect(back.equals(data)).toBe(true);
   });
@@ -71,14 +80,20 @@ describe('zstd', () => {
     it(`reports a truncated stream (${engine})`, async () => {
       const compressed = execFileSync('zstd', ['-q', '-c'], { input: data, maxBuffer: 64 << 20 });
       const cut = compressed.subarray(0, Math.floor(compressed.length / 2));
-      const error = await collect(chunked(cut), await createZstdDecompressor({ engine })).catch((e: unknown) => e);
+      const error = await collect(chunked(cut), await createZstdDecompressor({ engine })).catch(
+        (e: unknown) => e,
+      );
       expect(isArchiveError(error, 'TRUNCATED')).toBe(true);
     });
 
     it(`reports corrupt data (${engine})`, async () => {
-      const compressed = Buffer.from(execFileSync('zstd', ['-q', '-c'], { input: data, maxBuffer: 64 << 20 }));
+      const compressed = Buffer.from(
+        execFileSync('zstd', ['-q', '-c'], { input: data, maxBuffer: 64 << 20 }),
+      );
       for (let i = 200; i < compressed.length - 100; i += 997) compressed[i] = (compressed[i] ?? 0) ^ 0x5a;
-      const error = await collect(chunked(compressed), await createZstdDecompressor({ engine })).catch((e: unknown) => e);
+      const error = await collect(chunked(compressed), await createZstdDecompressor({ engine })).catch(
+        (e: unknown) => e,
+      );
       expect(isArchiveError(error)).toBe(true);
       expect(['CORRUPT_DATA', 'TRUNCATED']).toContain((error as { code: string }).code);
     });
