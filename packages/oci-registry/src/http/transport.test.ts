@@ -27,7 +27,10 @@ describe('TLS registry with the kit CA', () => {
 
   it('fails with TLS (not retried, no fallback to HTTP) without the CA', async () => {
     const started = Date.now();
-    const error = await ctx.client().resolve(ref()).catch((e: unknown) => e);
+    const error = await ctx
+      .client()
+      .resolve(ref())
+      .catch((e: unknown) => e);
     expect(isRegistryError(error, 'TLS')).toBe(true);
     expect((error as { retryable: boolean }).retryable).toBe(false);
     expect(Date.now() - started).toBeLessThan(2000);
@@ -47,7 +50,10 @@ describe('TLS registry with the kit CA', () => {
   });
 
   it.each([
-    ['~/.config/containers/certs.d', (home: string, _root: string) => join(home, '.config/containers/certs.d')],
+    [
+      '~/.config/containers/certs.d',
+      (home: string, _root: string) => join(home, '.config/containers/certs.d'),
+    ],
     ['/etc/containers/certs.d', (_home: string, root: string) => join(root, 'etc/containers/certs.d')],
     ['/etc/docker/certs.d', (_home: string, root: string) => join(root, 'etc/docker/certs.d')],
   ])('trusts certs.d/<host:port>/ca.crt in %s', async (_name, where) => {
@@ -92,7 +98,8 @@ describe('through tinyproxy', () => {
     await Promise.all([plain?.stop(), secure?.stop(), proxy?.stop()]);
   });
 
-  const proxied = async (port: number) => (await proxy.log()).split('\n').filter((l) => l.includes(`127.0.0.1:${port}`) || l.includes(`:${port}/`));
+  const proxied = async (port: number) =>
+    (await proxy.log()).split('\n').filter((l) => l.includes(`127.0.0.1:${port}`) || l.includes(`:${port}/`));
 
   it('sends plain-HTTP registry requests through HTTP_PROXY when told to proxy loopback', async () => {
     const client = ctx.client({ env: { ...ctx.env, HTTP_PROXY: proxy.url }, proxy: { proxyLoopback: true } });
@@ -105,16 +112,25 @@ describe('through tinyproxy', () => {
   it('tunnels HTTPS with CONNECT through HTTPS_PROXY (TLS still verified end to end)', async () => {
     const env = { ...ctx.env, HTTPS_PROXY: proxy.url, SSL_CERT_FILE: secure.ca?.certFile };
     const client = ctx.client({ env, proxy: { proxyLoopback: true } });
-    expect((await client.resolve(parseReference(`${secure.host}/proxied/app:v1`))).digest).toMatch(/^sha256:/);
+    expect((await client.resolve(parseReference(`${secure.host}/proxied/app:v1`))).digest).toMatch(
+      /^sha256:/,
+    );
     expect((await proxied(secure.port)).some((l) => l.includes('CONNECT'))).toBe(true);
-    const untrusted = ctx.client({ env: { ...ctx.env, HTTPS_PROXY: proxy.url }, proxy: { proxyLoopback: true } });
-    const error = await untrusted.resolve(parseReference(`${secure.host}/proxied/app:v1`)).catch((e: unknown) => e);
+    const untrusted = ctx.client({
+      env: { ...ctx.env, HTTPS_PROXY: proxy.url },
+      proxy: { proxyLoopback: true },
+    });
+    const error = await untrusted
+      .resolve(parseReference(`${secure.host}/proxied/app:v1`))
+      .catch((e: unknown) => e);
     expect(isRegistryError(error, 'TLS')).toBe(true);
   });
 
   it('leaves loopback alone by default and honours NO_PROXY', async () => {
     const before = (await proxied(plain.port)).length;
-    await ctx.client({ env: { ...ctx.env, HTTP_PROXY: proxy.url } }).resolve(parseReference(`${plain.host}/proxied/app:v1`));
+    await ctx
+      .client({ env: { ...ctx.env, HTTP_PROXY: proxy.url } })
+      .resolve(parseReference(`${plain.host}/proxied/app:v1`));
     const noProxy = ctx.client({
       env: { ...ctx.env, http_proxy: proxy.url, no_proxy: `example.com,127.0.0.1:${plain.port}` },
       proxy: { proxyLoopback: true },

@@ -77,7 +77,9 @@ pull-from-mirror = "digest-only"
     await new Promise((resolve) => setTimeout(resolve, 500));
     await primary.stop();
     const pulled = await pullAll({ os: 'linux', architecture: 'arm64' });
-    expect(pulled.descriptor.digest).toBe(image.manifests.find((m) => m.platform === 'linux/arm64/v8')?.digest);
+    expect(pulled.descriptor.digest).toBe(
+      image.manifests.find((m) => m.platform === 'linux/arm64/v8')?.digest,
+    );
     // A tag needs the primary (digest-only mirror): that fails now, clearly, as a network error.
     const error = await ctx
       .client({ retry: { attempts: 2, baseDelayMs: 10 } })
@@ -92,7 +94,11 @@ describe('registries.conf rules', () => {
   let ctx: IsolatedClientEnv;
   let image: BuiltImage;
   beforeAll(async () => {
-    [primary, ctx, image] = await Promise.all([startRegistry(), isolatedClientEnv(), buildImage({ seed: 92 })]);
+    [primary, ctx, image] = await Promise.all([
+      startRegistry(),
+      isolatedClientEnv(),
+      buildImage({ seed: 92 }),
+    ]);
     await pushImage(image, `${primary.host}/rules/app:v1`);
   });
   afterAll(async () => {
@@ -107,7 +113,10 @@ describe('registries.conf rules', () => {
   }
 
   it('refuses a blocked registry with BLOCKED', async () => {
-    const registriesConf = await conf('blocked.conf', `[[registry]]\nlocation = "${primary.host}"\nblocked = true\n`);
+    const registriesConf = await conf(
+      'blocked.conf',
+      `[[registry]]\nlocation = "${primary.host}"\nblocked = true\n`,
+    );
     const error = await ctx
       .client({ registriesConf })
       .resolve(parseReference(`${primary.host}/rules/app:v1`))
@@ -130,17 +139,28 @@ location = "127.0.0.1:9/dead"
     const top = await client.resolve(parseReference('alias.example/team/app:v1'));
     expect(top.digest).toBe(image.digest);
     const pulled = await client.getImage(parseReference('alias.example/team/app:v1'));
-    expect(pulled.source).toEqual({ registry: primary.host, repository: 'rules/app', insecure: false, mirror: false });
+    expect(pulled.source).toEqual({
+      registry: primary.host,
+      repository: 'rules/app',
+      insecure: false,
+      mirror: false,
+    });
   });
 
   it('reads the system file under the root when the user has none, drop-ins included', async () => {
     await mkdir(join(ctx.root, 'etc/containers/registries.conf.d'), { recursive: true });
-    await writeFile(join(ctx.root, 'etc/containers/registries.conf'), `[[registry]]\nlocation = "${primary.host}"\n`);
+    await writeFile(
+      join(ctx.root, 'etc/containers/registries.conf'),
+      `[[registry]]\nlocation = "${primary.host}"\n`,
+    );
     await writeFile(
       join(ctx.root, 'etc/containers/registries.conf.d/50-block.conf'),
       `[[registry]]\nlocation = "${primary.host}"\nblocked = true\n`,
     );
-    const error = await ctx.client().resolve(parseReference(`${primary.host}/rules/app:v1`)).catch((e: unknown) => e);
+    const error = await ctx
+      .client()
+      .resolve(parseReference(`${primary.host}/rules/app:v1`))
+      .catch((e: unknown) => e);
     expect(isRegistryError(error, 'BLOCKED')).toBe(true);
   });
 });

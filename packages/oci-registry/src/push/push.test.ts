@@ -83,7 +83,13 @@ describe('push round trips, read back by skopeo', () => {
     const patches = (await target.accessLog()).slice(before).filter((e) => e.method === 'PATCH');
     expect(patches.length).toBeGreaterThan(images.length);
     // skopeo can copy everything back out: every blob is really there and verified.
-    await skopeo(['copy', '--all', '--src-tls-verify=false', `docker://${target.host}/dst/multi:v1`, `dir:${ctx.root}/copy`]);
+    await skopeo([
+      'copy',
+      '--all',
+      '--src-tls-verify=false',
+      `docker://${target.host}/dst/multi:v1`,
+      `dir:${ctx.root}/copy`,
+    ]);
   });
 
   it('mounts blobs from another repository instead of uploading them', async () => {
@@ -102,7 +108,10 @@ describe('push round trips, read back by skopeo', () => {
   it('pushes by digest when the reference has no tag', async () => {
     const client = ctx.client();
     const image = await client.getImage(parseReference(`${source.host}/src/docker:v1`));
-    const result = await client.pushImage(image, parseReference(`${target.host}/bydigest/docker@${image.descriptor.digest}`));
+    const result = await client.pushImage(
+      image,
+      parseReference(`${target.host}/bydigest/docker@${image.descriptor.digest}`),
+    );
     expect(result.descriptor.digest).toBe(image.descriptor.digest);
     expect(sha256(await inspectRaw(`${target.host}/bydigest/docker@${image.descriptor.digest}`))).toBe(
       image.descriptor.digest,
@@ -112,17 +121,28 @@ describe('push round trips, read back by skopeo', () => {
   it('refuses content that does not match its descriptor', async () => {
     const client = ctx.client();
     const content = Buffer.from('not what the descriptor says');
-    const descriptor = { mediaType: 'application/octet-stream', digest: sha256('something else'), size: content.length } as const;
+    const descriptor = {
+      mediaType: 'application/octet-stream',
+      digest: sha256('something else'),
+      size: content.length,
+    } as const;
     for (const chunkSize of [undefined, 8]) {
       const error = await client
-        .pushBlob(parseReference(`${target.host}/bad/blob:v1`), descriptor as never, () => Readable.from([content]), {
-          chunkSize,
-        })
+        .pushBlob(
+          parseReference(`${target.host}/bad/blob:v1`),
+          descriptor as never,
+          () => Readable.from([content]),
+          {
+            chunkSize,
+          },
+        )
         .catch((e: unknown) => e);
       expect(isRegistryError(error)).toBe(true);
       expect(['DIGEST_MISMATCH', 'UPLOAD_FAILED']).toContain((error as { code: string }).code);
     }
-    expect(await client.hasBlob(parseReference(`${target.host}/bad/blob:v1`), descriptor.digest as never)).toBe(false);
+    expect(
+      await client.hasBlob(parseReference(`${target.host}/bad/blob:v1`), descriptor.digest as never),
+    ).toBe(false);
   });
 
   it('retries uploads through 503s', async () => {
@@ -135,7 +155,9 @@ describe('push round trips, read back by skopeo', () => {
     try {
       const client = ctx.client();
       const image = await client.getImage(parseReference(`${source.host}/src/docker:v1`));
-      const result = await client.pushImage(image, parseReference(`${proxy.host}/retried/docker:v1`), { concurrency: 1 });
+      const result = await client.pushImage(image, parseReference(`${proxy.host}/retried/docker:v1`), {
+        concurrency: 1,
+      });
       expect(result.descriptor.digest).toBe(image.descriptor.digest);
       expect(proxy.requests.filter((r) => r.method === 'PUT' && r.status === 503)).toHaveLength(2);
       expect(sha256(await inspectRaw(`${target.host}/retried/docker:v1`))).toBe(image.descriptor.digest);

@@ -21,7 +21,16 @@ export async function startTinyproxy(): Promise<Tinyproxy> {
   // No ConnectPort line: CONNECT is allowed to any port (the kit's registries use random ones).
   await writeFile(
     conf,
-    [`Port ${port}`, 'Listen 127.0.0.1', 'Timeout 60', 'Allow 127.0.0.1', 'LogLevel Info', `LogFile "${logFile}"`, 'MaxClients 50', ''].join('\n'),
+    [
+      `Port ${port}`,
+      'Listen 127.0.0.1',
+      'Timeout 60',
+      'Allow 127.0.0.1',
+      'LogLevel Info',
+      `LogFile "${logFile}"`,
+      'MaxClients 50',
+      '',
+    ].join('\n'),
   );
   const child: ChildProcess = spawn('tinyproxy', ['-d', '-c', conf], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
