@@ -1,6 +1,0 @@
-import { expect, it } from 'vitest';
-import { packageName } from './index.js';
-
-it('names itself', () => {
-  expect(packageName).toBe('container-loader');
-});
