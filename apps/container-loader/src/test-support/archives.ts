@@ -1,0 +1,72 @@
+/**
+ * Test fixtures: real archives made the way isar-fetch makes them, from real images served by the kit's
+ * registry. `docker-archive` = Isar's pipeline today (skopeo copy docker://... docker-archive:, then zstd);
+ * `oci` = @isar/archive's digest-preserving writer, zstd-compressed. Nothing here is hand-written tar.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openLayout, writeOciArchive } from '@isar/archive';
+import { type BuiltImage, buildImage, pushImage, type Registry, runChecked, skopeo } from '@isar/testkit';
+
+export type ArchiveFormat = 'docker-archive' | 'oci';
+
+export interface FixtureArchive {
+  format: ArchiveFormat;
+  /** Absolute path of the `.zst`. */
+  path: string;
+  /** File name inside its directory, as image.list names it. */
+  file: string;
+  /** `name:tag` as image.list and the archive name it (`isar/busybox:docker`, `quay.io/libpod/alpine:3.10`). */
+  name: string;
+  image: BuiltImage;
+  /** The manifest digest the source registry serves (what an `oci` archive must preserve). */
+  manifestDigest: string;
+  configDigest: string;
+}
+
+export interface FixtureOptions {
+  registry: Registry;
+  dir: string;
+  format: ArchiveFormat;
+  /** `name:tag` the archive carries. */
+  name: string;
+  /** Seed of the image content: different seeds, different images. */
+  seed: number;
+  /** File name (default: Isar's unpack name `<name with / -> .>:<tag>.zst`). */
+  file?: string;
+}
+
+/** Builds a small amd64 busybox image, pushes it to the kit registry and writes it as a `.zst` archive. */
+export async function makeArchive(options: FixtureOptions): Promise<FixtureArchive> {
+  const { registry, dir, format, name, seed } = options;
+  const image = await buildImage({ seed, layers: [0, 40_000] });
+  const manifest = image.manifests[0];
+  if (!manifest) throw new Error('fixture image has no manifest');
+  const colon = name.lastIndexOf(':');
+  const file = options.file ?? `${name.slice(0, colon).replaceAll('/', '.')}:${name.slice(colon + 1)}.zst`;
+  const path = join(dir, file);
+  if (format === 'docker-archive') {
+    // Isar's fetcher: registry -> docker-archive tar -> zstd (then the tar is removed).
+    const source = `${registry.host}/fixtures/seed${seed}:latest`;
+    await pushImage(image, source);
+    // skopeo splits `docker-archive:<path>:<name>` at colons: the tar gets a colon-free name first.
+    const tar = join(dir, `.fixture-${seed}.tar`);
+    await rm(tar, { force: true });
+    await skopeo(['copy', '--quiet', '--src-tls-verify=false', `docker://${source}`, `docker-archive:${tar}:${name}`]);
+    await runChecked('zstd', ['-q', '-f', '--rm', '-3', tar, '-o', path]);
+  } else {
+    const layout = await openLayout(image.layoutDir);
+    await writeOciArchive(layout.image(), { repoTags: [name], output: path, compression: { zstd: {} } });
+  }
+  return { format, path, file, name, image, manifestDigest: manifest.digest, configDigest: manifest.configDigest };
+}
+
+/** Writes an Isar image.list for the archives (plus any extra lines). */
+export function imageList(archives: readonly FixtureArchive[], extra: readonly string[] = []): string {
+  return [
+    '# image.list written by the tests, as Isar generates it',
+    ...archives.map((a) => `${a.file} ${a.name}`),
+    ...extra,
+    '',
+  ].join('\n');
+}
