@@ -2,8 +2,8 @@ import {
   createPodman,
   DOCKER,
   type Dockerd,
-  type Podman,
   PODMAN,
+  type Podman,
   type Registry,
   startDockerd,
   startRegistry,
@@ -41,8 +41,20 @@ describe('docker and podman engines load both archive formats', () => {
       createPodman(),
       tmpDir('loader-engines-'),
     ]);
-    docker = await makeArchive({ registry, dir: work.path, format: 'docker-archive', name: 'debian:bookworm', seed: 711 });
-    oci = await makeArchive({ registry, dir: work.path, format: 'oci', name: 'quay.io/libpod/alpine:3.10', seed: 712 });
+    docker = await makeArchive({
+      registry,
+      dir: work.path,
+      format: 'docker-archive',
+      name: 'debian:bookworm',
+      seed: 711,
+    });
+    oci = await makeArchive({
+      registry,
+      dir: work.path,
+      format: 'oci',
+      name: 'quay.io/libpod/alpine:3.10',
+      seed: 712,
+    });
   });
   afterAll(async () => {
     await Promise.all([dockerd?.stop(), podman?.cleanup(), registry?.stop()]);
@@ -63,9 +75,20 @@ describe('docker and podman engines load both archive formats', () => {
       { name: 'quay.io/libpod/alpine:3.10', target: 'quay.io/libpod/alpine:3.10', digest: oci.configDigest },
     ]);
     // docker normalises docker.io/library/debian to debian: both spellings find it.
-    expect(await engine.lookup(parseImageName('docker.io/library/debian:bookworm'))).toBe(docker.configDigest);
+    expect(await engine.lookup(parseImageName('docker.io/library/debian:bookworm'))).toBe(
+      docker.configDigest,
+    );
     for (const image of ['debian:bookworm', 'quay.io/libpod/alpine:3.10']) {
-      const run = await dockerd.docker(['run', '--rm', '--network', 'none', image, '/bin/busybox', 'echo', `hi ${image}`]);
+      const run = await dockerd.docker([
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        image,
+        '/bin/busybox',
+        'echo',
+        `hi ${image}`,
+      ]);
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout.trim()).toBe(`hi ${image}`);
     }
@@ -99,7 +122,10 @@ describe('docker and podman engines load both archive formats', () => {
   });
 
   it('a missing engine binary is ENGINE_UNAVAILABLE', async () => {
-    const engine = new CliEngine('docker', { ...process.env, CONTAINER_LOADER_DOCKER: '/nonexistent/docker' });
+    const engine = new CliEngine('docker', {
+      ...process.env,
+      CONTAINER_LOADER_DOCKER: '/nonexistent/docker',
+    });
     await expect(engine.probe()).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE' });
   });
 
@@ -110,6 +136,8 @@ describe('docker and podman engines load both archive formats', () => {
       DOCKER_HOST: `unix://${work.path}/no-such.sock`,
     });
     await expect(engine.probe()).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE' });
-    await expect(engine.lookup(parseImageName('debian:bookworm'))).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE' });
+    await expect(engine.lookup(parseImageName('debian:bookworm'))).rejects.toMatchObject({
+      code: 'ENGINE_UNAVAILABLE',
+    });
   });
 });

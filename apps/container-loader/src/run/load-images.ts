@@ -38,12 +38,12 @@ export async function loadImages(
     const file = inputs.source.kind === 'list' ? inputs.source.file : settings.imagesDir;
     emit({
       status: 'failed',
-      file: `${file}:${problem.line}`,
+      file,
       archive: '',
       names: [],
       line: problem.line,
       code: 'IMAGE_LIST',
-      reason: `${file}:${problem.line}: ${problem.message}: "${problem.text}"`,
+      reason: `${problem.message}: "${problem.text}"`,
       seconds: 0,
     });
   }

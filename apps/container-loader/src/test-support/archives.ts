@@ -52,13 +52,27 @@ export async function makeArchive(options: FixtureOptions): Promise<FixtureArchi
     // skopeo splits `docker-archive:<path>:<name>` at colons: the tar gets a colon-free name first.
     const tar = join(dir, `.fixture-${seed}.tar`);
     await rm(tar, { force: true });
-    await skopeo(['copy', '--quiet', '--src-tls-verify=false', `docker://${source}`, `docker-archive:${tar}:${name}`]);
+    await skopeo([
+      'copy',
+      '--quiet',
+      '--src-tls-verify=false',
+      `docker://${source}`,
+      `docker-archive:${tar}:${name}`,
+    ]);
     await runChecked('zstd', ['-q', '-f', '--rm', '-3', tar, '-o', path]);
   } else {
     const layout = await openLayout(image.layoutDir);
     await writeOciArchive(layout.image(), { repoTags: [name], output: path, compression: { zstd: {} } });
   }
-  return { format, path, file, name, image, manifestDigest: manifest.digest, configDigest: manifest.configDigest };
+  return {
+    format,
+    path,
+    file,
+    name,
+    image,
+    manifestDigest: manifest.digest,
+    configDigest: manifest.configDigest,
+  };
 }
 
 /** Writes an Isar image.list for the archives (plus any extra lines). */

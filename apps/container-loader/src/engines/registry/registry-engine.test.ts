@@ -11,7 +11,12 @@ import { RegistryEngine } from './registry-engine.js';
 
 /** Raw manifest bytes as the registry serves them, and their digest. */
 async function rawManifest(ref: string): Promise<{ bytes: Buffer; digest: string }> {
-  const { stdout } = await runChecked('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`]);
+  const { stdout } = await runChecked('skopeo', [
+    'inspect',
+    '--raw',
+    '--tls-verify=false',
+    `docker://${ref}`,
+  ]);
   const bytes = Buffer.from(stdout);
   return { bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
 }
@@ -25,9 +30,25 @@ describe('registry engine: pushes archives into a real registry', () => {
   let docker: FixtureArchive;
 
   beforeAll(async () => {
-    [source, target, work] = await Promise.all([startRegistry(), startRegistry(), tmpDir('loader-registry-')]);
-    oci = await makeArchive({ registry: source, dir: work.path, format: 'oci', name: 'quay.io/libpod/alpine:3.10', seed: 701 });
-    docker = await makeArchive({ registry: source, dir: work.path, format: 'docker-archive', name: 'debian:bookworm', seed: 702 });
+    [source, target, work] = await Promise.all([
+      startRegistry(),
+      startRegistry(),
+      tmpDir('loader-registry-'),
+    ]);
+    oci = await makeArchive({
+      registry: source,
+      dir: work.path,
+      format: 'oci',
+      name: 'quay.io/libpod/alpine:3.10',
+      seed: 701,
+    });
+    docker = await makeArchive({
+      registry: source,
+      dir: work.path,
+      format: 'docker-archive',
+      name: 'debian:bookworm',
+      seed: 702,
+    });
     engine = new RegistryEngine({ url: target.url, tmpDir: work.path, env: process.env });
     await engine.probe();
   });
@@ -44,7 +65,11 @@ describe('registry engine: pushes archives into a real registry', () => {
     const loaded = await engine.load(prepared, planImages(prepared.contents, name));
     await prepared.dispose();
     expect(loaded).toEqual([
-      { name: 'quay.io/libpod/alpine:3.10', target: `${target.host}/libpod/alpine:3.10`, digest: oci.manifestDigest },
+      {
+        name: 'quay.io/libpod/alpine:3.10',
+        target: `${target.host}/libpod/alpine:3.10`,
+        digest: oci.manifestDigest,
+      },
     ]);
     // The source host is dropped, the repository path kept.
     const served = await rawManifest(`${target.host}/libpod/alpine:3.10`);
@@ -70,7 +95,13 @@ describe('registry engine: pushes archives into a real registry', () => {
     expect(manifest.config.digest).toBe(docker.configDigest);
     // Pull it back with skopeo (which verifies every blob digest) and check each layer against the config.
     const pulled = join(work.path, 'pulled');
-    await skopeo(['copy', '--quiet', '--src-tls-verify=false', `docker://${loaded?.target}`, `dir:${pulled}`]);
+    await skopeo([
+      'copy',
+      '--quiet',
+      '--src-tls-verify=false',
+      `docker://${loaded?.target}`,
+      `dir:${pulled}`,
+    ]);
     const diffIds = docker.image.manifests[0]?.layers.map((l) => l.diffId);
     const uncompressed = await Promise.all(
       manifest.layers.map(async (layer) => {
