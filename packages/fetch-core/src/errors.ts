@@ -19,7 +19,13 @@ export type FetchCoreErrorCode =
   /** No digest in the URL and the policy is strict (`BB_STRICT_CHECKSUM = "1"`). */
   | 'MISSING_CHECKSUM'
   /** The URL's tag now points at another digest than the one it pins. */
-  | 'CHECKSUM_MISMATCH';
+  | 'CHECKSUM_MISMATCH'
+  /** A fetch option out of range: archive format, zstd level or threads, an empty DL_DIR. */
+  | 'INVALID_OPTION'
+  /** `unpack` before `fetch`: the image is not in the download cache. */
+  | 'NOT_FETCHED'
+  /** The blob cache is inconsistent (a download reported success but left no complete blob). */
+  | 'BLOB_CACHE';
 
 /** Codes that mean the input was wrong (the CLI exits 2), as opposed to a failed fetch or check (exit 1). */
 const INPUT_CODES: ReadonlySet<FetchCoreErrorCode> = new Set<FetchCoreErrorCode>([
@@ -31,6 +37,7 @@ const INPUT_CODES: ReadonlySet<FetchCoreErrorCode> = new Set<FetchCoreErrorCode>
   'UNKNOWN_ARCH',
   'UNSAFE_PATH',
   'INVALID_POLICY',
+  'INVALID_OPTION',
 ]);
 
 export interface FetchCoreErrorOptions extends ErrorOptions {

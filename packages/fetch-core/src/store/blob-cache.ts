@@ -1,16 +1,20 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Descriptor, type Digest, digestAlgorithm, digestHex, parseDigest } from '@isar/oci-spec';
-import { renameDurably } from './atomic-file.js';
+import { FetchCoreError } from '../errors.js';
 import { acquireLock, type LockOptions } from './file-lock.js';
 
-/** Fills `partialPath` with the verified blob, resuming whatever an earlier, interrupted run left there. */
-export type BlobDownloader = (partialPath: string, signal: AbortSignal | undefined) => Promise<void>;
+/**
+ * Puts the verified blob at `path`, going through `<path>.partial` (see {@link BlobCache.partialPathOf}) and
+ * resuming whatever an earlier, interrupted run left there; `path` must only ever appear complete (rename).
+ * `@isar/oci-registry`'s `downloadBlobToFile` does exactly this. Resolves to what it reports back.
+ */
+export type BlobDownloader<T> = (path: string, signal: AbortSignal | undefined) => Promise<T>;
 
-export interface BlobFill {
+export interface BlobFill<T> {
   path: string;
-  /** False when the blob was already in the cache and nothing was downloaded. */
-  downloaded: boolean;
+  /** What the downloader returned; undefined when the blob was already in the cache. */
+  download: T | undefined;
 }
 
 /**
@@ -42,21 +46,32 @@ export class BlobCache {
     }
   }
 
-  /** Returns the cached blob, downloading it (under the blob's lock) when missing. */
-  async fill(descriptor: Descriptor, download: BlobDownloader, options: LockOptions = {}): Promise<BlobFill> {
+  /**
+   * Returns the cached blob, downloading it (under the blob's lock `<hex>.lock`) when missing. The downloader
+   * must leave a complete file of the descriptor's size at the path it is given (it verifies the digest).
+   */
+  async fill<T>(
+    descriptor: Descriptor,
+    download: BlobDownloader<T>,
+    options: LockOptions = {},
+  ): Promise<BlobFill<T>> {
     const cached = await this.lookup(descriptor);
-    if (cached) return { path: cached, downloaded: false };
+    if (cached) return { path: cached, download: undefined };
     const path = this.pathOf(descriptor.digest);
     await mkdir(dirname(path), { recursive: true });
     const lock = await acquireLock(`${path}.lock`, options);
     try {
       // Another process may have finished it while we waited for the lock.
       const filled = await this.lookup(descriptor);
-      if (filled) return { path: filled, downloaded: false };
-      const partial = this.partialPathOf(descriptor.digest);
-      await download(partial, options.signal);
-      await renameDurably(partial, path);
-      return { path, downloaded: true };
+      if (filled) return { path: filled, download: undefined };
+      const result = await download(path, options.signal);
+      if ((await this.lookup(descriptor)) === undefined) {
+        throw new FetchCoreError(
+          'BLOB_CACHE',
+          `blob ${descriptor.digest}: the download left no file of ${descriptor.size} bytes at ${path}`,
+        );
+      }
+      return { path, download: result };
     } finally {
       await lock.release();
     }

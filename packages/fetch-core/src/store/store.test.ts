@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Descriptor, Digest } from '@isar/oci-spec';
@@ -100,32 +100,50 @@ describe('BlobCache', () => {
     size: content.length,
   };
 
+  /** Writes through `<path>.partial` and renames, as oci-registry's downloadBlobToFile does. */
+  const writeThroughPartial = async (path: string, bytes: Buffer) => {
+    await writeFile(`${path}.partial`, bytes);
+    await rename(`${path}.partial`, path);
+  };
+
   it('downloads a blob once, then serves it from disk', async () => {
     const cache = new BlobCache(join(dir, 'blobs'));
     let downloads = 0;
-    const download = async (partial: string) => {
+    const download = async (path: string) => {
       downloads++;
-      await writeFile(partial, content);
+      await writeThroughPartial(path, content);
+      return 'fetched';
     };
     const [a, b] = await Promise.all([cache.fill(descriptor, download), cache.fill(descriptor, download)]);
     expect(downloads).toBe(1);
-    expect([a.downloaded, b.downloaded].sort()).toEqual([false, true]);
+    expect([a.download, b.download].sort()).toEqual(['fetched', undefined]);
     expect(await readFile(a.path)).toEqual(content);
     expect(a.path).toBe(join(dir, 'blobs', 'sha256', descriptor.digest.slice(7)));
-    expect((await cache.fill(descriptor, download)).downloaded).toBe(false);
+    expect((await cache.fill(descriptor, download)).download).toBeUndefined();
+    expect(downloads).toBe(1);
   });
 
   it('keeps nothing under the digest when the download fails', async () => {
     const cache = new BlobCache(join(dir, 'blobs'));
     await expect(
-      cache.fill(descriptor, async (partial) => {
-        await writeFile(partial, content.subarray(0, 4));
+      cache.fill(descriptor, async (path) => {
+        await writeFile(`${path}.partial`, content.subarray(0, 4));
         throw new Error('connection reset');
       }),
     ).rejects.toThrow('connection reset');
     expect(await cache.lookup(descriptor)).toBeUndefined();
-    // The partial file stays for the next run to resume.
+    // The partial file stays for the next run to resume; the lock is gone.
     expect(await readFile(cache.partialPathOf(descriptor.digest))).toEqual(content.subarray(0, 4));
+    expect((await readdir(join(dir, 'blobs', 'sha256'))).sort()).toEqual([
+      `${descriptor.digest.slice(7)}.partial`,
+    ]);
+  });
+
+  it('refuses a download that reports success but leaves no complete blob', async () => {
+    const cache = new BlobCache(join(dir, 'blobs'));
+    await expect(
+      cache.fill(descriptor, (path) => writeThroughPartial(path, content.subarray(1))),
+    ).rejects.toMatchObject({ code: 'BLOB_CACHE' });
   });
 
   it('refuses digests that are not digests', () => {

@@ -1,0 +1,221 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { createRegistryClient, formatReference, type RegistryClient } from '@isar/oci-registry';
+import { type Digest, formatPlatform } from '@isar/oci-spec';
+import { debianArchToPlatform } from '../arch/debian-arch.js';
+import { CACHE_SUBDIR, localFile, resolveInside } from '../cache/local-file.js';
+import { FetchCoreError } from '../errors.js';
+import { DEFAULT_CHECKSUM_POLICY } from '../policy/checksum-policy.js';
+import { publishAtomically } from '../store/atomic-file.js';
+import { BlobCache } from '../store/blob-cache.js';
+import { acquireLock } from '../store/file-lock.js';
+import { type DockerUrl, parseDockerUrl } from '../url/docker-url.js';
+import { ARCHIVE_FORMATS, type ArchiveFormat, type FetchOptions, type FetchResult } from './fetch-options.js';
+import { LayerDownloads, type LayerDownloadTotals } from './layer-downloads.js';
+import { type PublishedRecord, readValidRecord, removeRecord, writeRecord } from './published-record.js';
+import { resolveTarget } from './resolve-target.js';
+import { writeArchive, zstdSettings } from './write-archive.js';
+
+/** The blob cache of a DL_DIR when none is configured: `<dlDir>/container-images/blobs/sha256/<hex>`. */
+export function defaultBlobCacheDir(dlDir: string): string {
+  return join(dlDir, CACHE_SUBDIR, 'blobs');
+}
+
+interface Plan {
+  url: DockerUrl;
+  path: string;
+  localFile: string;
+  format: ArchiveFormat;
+  started: number;
+}
+
+/**
+ * Fetches the image of a `docker://` URL for a Debian architecture into Isar's download cache, as Isar's
+ * container fetcher does, and returns what it did:
+ * 1. A digest-pinned URL whose archive is already there (and still matches its record, see
+ *    `published-record.ts`) is a hit: no network, no lock, no reading of the archive.
+ * 2. Under the lock `<archive>.lock` (parallel bitbake tasks on one URL: one fetches, the others wait and then
+ *    find the hit), the tag is resolved by HEAD and the checksum policy applied; the content is pulled by
+ *    digest, the platform picked from the index.
+ * 3. Layers download in parallel into the blob cache (resuming partial files of interrupted runs) while the
+ *    archive writer takes them in manifest order, into a temp file beside the archive that is fsynced and
+ *    renamed into place: the archive path holds the old file or the complete new one, never a part.
+ */
+export async function fetchImage(url: string | DockerUrl, options: FetchOptions): Promise<FetchResult> {
+  const started = performance.now();
+  const parsed = typeof url === 'string' ? parseDockerUrl(url) : url;
+  const format = options.format ?? 'docker-archive';
+  if (!ARCHIVE_FORMATS.includes(format)) {
+    throw new FetchCoreError(
+      'INVALID_OPTION',
+      `unknown archive format "${format}" (expected ${ARCHIVE_FORMATS.join(' or ')})`,
+    );
+  }
+  if (!options.dlDir) throw new FetchCoreError('INVALID_OPTION', 'no download directory (DL_DIR) given');
+  const zstd = zstdSettings(options.zstd);
+  const relative = localFile(parsed, options.arch);
+  const plan: Plan = {
+    url: parsed,
+    path: resolveInside(options.dlDir, relative, parsed.url),
+    localFile: relative,
+    format,
+    started,
+  };
+
+  if (parsed.digest !== undefined) {
+    const hit = await pinnedHit(plan, parsed.digest);
+    if (hit) return reportHit(plan, hit, options);
+  }
+
+  const client = options.client ?? createRegistryClient(options.registry);
+  try {
+    await mkdir(dirname(plan.path), { recursive: true });
+    const lock = await acquireLock(`${plan.path}.lock`, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      onWait: (owner) =>
+        options.onProgress?.({ type: 'waiting', what: 'archive', path: plan.path, ...owner }),
+    });
+    try {
+      return await fetchLocked(plan, client, zstd, options);
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    if (!options.client) await client.close();
+  }
+}
+
+async function fetchLocked(
+  plan: Plan,
+  client: RegistryClient,
+  zstd: ReturnType<typeof zstdSettings>,
+  options: FetchOptions,
+): Promise<FetchResult> {
+  const { url, format } = plan;
+  const { signal, onProgress } = options;
+  // Another process may have published it while we waited for the lock.
+  if (url.digest !== undefined) {
+    const hit = await pinnedHit(plan, url.digest);
+    if (hit) return reportHit(plan, hit, options);
+  }
+  const target = await resolveTarget(url, client, options.policy ?? DEFAULT_CHECKSUM_POLICY, signal);
+  const { verdict } = target;
+  const warning = verdict.kind === 'warn' ? verdict.message : undefined;
+  if (verdict.kind === 'warn') {
+    onProgress?.({ type: 'warning', message: verdict.message, srcUriLine: verdict.srcUriLine });
+  }
+  const pinning =
+    verdict.srcUriLine !== undefined && url.digest === undefined ? verdict.srcUriLine : undefined;
+  const extras = { ...(warning ? { warning } : {}), ...(pinning ? { srcUriLine: pinning } : {}) };
+  if (url.digest === undefined) {
+    // A tag: the archive there is current when it was made from the digest the tag points at now.
+    const record = await readValidRecord(plan.path);
+    if (record && record.format === format && record.indexDigest === target.indexDigest) {
+      return { ...reportHit(plan, record, options), ...extras };
+    }
+  }
+  // A digest without `;tag=`: the default tag only names the image, it was not asked for.
+  const { tag: _tag, ...untagged } = target.reference;
+  const reference = formatReference(
+    url.tagExplicit || url.digest === undefined ? target.reference : untagged,
+  );
+  onProgress?.({ type: 'resolved', reference, indexDigest: target.indexDigest });
+
+  const image = await client.getImage(target.reference, {
+    platform: debianArchToPlatform(options.arch),
+    ...(signal ? { signal } : {}),
+  });
+  const platform = formatPlatform(image.platform);
+  const seen = new Set<Digest>();
+  const layers = image.manifest.layers.filter((l) => !seen.has(l.digest) && seen.add(l.digest));
+  onProgress?.({
+    type: 'image',
+    manifestDigest: image.descriptor.digest,
+    platform,
+    layers: layers.map((l) => ({ digest: l.digest, size: l.size })),
+  });
+
+  const cacheDir = options.blobCache ?? defaultBlobCacheDir(options.dlDir);
+  const downloads =
+    cacheDir === false
+      ? undefined
+      : new LayerDownloads(client, target.reference, new BlobCache(cacheDir), {
+          ...(signal ? { signal } : {}),
+          ...(onProgress ? { onProgress } : {}),
+        });
+  downloads?.start(layers);
+  let totals: LayerDownloadTotals;
+  try {
+    await publishAtomically(plan.path, async (temp) => {
+      // No moment may pair the old record with the new archive.
+      await removeRecord(plan.path);
+      return writeArchive(image, {
+        format,
+        output: temp,
+        repoTag: `${url.containerName}:${url.tag}`,
+        zstd,
+        ...(downloads ? { layerFile: downloads.layerFile } : {}),
+        ...(signal ? { signal } : {}),
+        onProgress: (event) => {
+          onProgress?.({
+            type: 'write-layer',
+            digest: event.digest,
+            index: event.index,
+            done: event.type === 'layer-done',
+          });
+        },
+      });
+    });
+    totals = downloads
+      ? await downloads.settle()
+      : { bytesDownloaded: layers.reduce((sum, l) => sum + l.size, 0), bytesFromCache: 0 };
+  } catch (error) {
+    // A failed download aborts the writer: report the download's error, not the abort it caused.
+    await downloads?.cancel(error);
+    throw downloads?.failure ?? error;
+  }
+  const record = await writeRecord(plan.path, {
+    format,
+    reference,
+    indexDigest: target.indexDigest,
+    manifestDigest: image.descriptor.digest,
+    platform,
+  });
+  onProgress?.({ type: 'published', path: plan.path, bytes: record.size });
+  return {
+    path: plan.path,
+    localFile: plan.localFile,
+    reference,
+    indexDigest: target.indexDigest,
+    manifestDigest: image.descriptor.digest,
+    platform,
+    format,
+    cacheHit: false,
+    ...totals,
+    seconds: (performance.now() - plan.started) / 1000,
+    ...extras,
+  };
+}
+
+/** A valid archive for a pinned digest, in the format asked for. */
+async function pinnedHit(plan: Plan, digest: Digest): Promise<PublishedRecord | undefined> {
+  const record = await readValidRecord(plan.path);
+  return record && record.format === plan.format && record.indexDigest === digest ? record : undefined;
+}
+
+function reportHit(plan: Plan, record: PublishedRecord, options: FetchOptions): FetchResult {
+  options.onProgress?.({ type: 'hit', path: plan.path });
+  return {
+    path: plan.path,
+    localFile: plan.localFile,
+    reference: record.reference,
+    indexDigest: record.indexDigest,
+    manifestDigest: record.manifestDigest,
+    platform: record.platform,
+    format: record.format,
+    cacheHit: true,
+    bytesDownloaded: 0,
+    bytesFromCache: 0,
+    seconds: (performance.now() - plan.started) / 1000,
+  };
+}

@@ -1,0 +1,29 @@
+import type { Digest } from '@isar/oci-spec';
+
+/**
+ * What a fetch reports while it runs, in order: `resolved`, then `image`, then per layer `layer-cached` or
+ * `layer-progress`... `layer-downloaded` (layers in parallel), `write-layer` as the archive takes each layer,
+ * and `published`. A cache hit reports only `hit`. Sizes are bytes of the blobs as stored (compressed).
+ */
+export type FetchProgress =
+  /** An existing archive is valid: nothing is fetched. */
+  | { type: 'hit'; path: string }
+  /** Another process holds the lock of this archive (or of a blob); we wait for it. */
+  | { type: 'waiting'; what: 'archive' | 'blob'; path: string; pid: number; host: string }
+  /** The URL has no digest and the policy is `0`: upstream's warning. */
+  | { type: 'warning'; message: string; srcUriLine: string }
+  | { type: 'resolved'; reference: string; indexDigest: Digest }
+  /** The platform image: its layers, in manifest order (each unique digest once). */
+  | {
+      type: 'image';
+      manifestDigest: Digest;
+      platform: string;
+      layers: ReadonlyArray<{ digest: Digest; size: number }>;
+    }
+  | { type: 'layer-cached'; digest: Digest; size: number }
+  /** Bytes of the blob present so far (including a resumed prefix), of `size`. */
+  | { type: 'layer-progress'; digest: Digest; bytes: number; size: number }
+  | { type: 'layer-downloaded'; digest: Digest; size: number; bytesDownloaded: number; resumedFrom: number }
+  /** The archive writer started (`done: false`) or finished a layer. */
+  | { type: 'write-layer'; digest: Digest; index: number; done: boolean }
+  | { type: 'published'; path: string; bytes: number };

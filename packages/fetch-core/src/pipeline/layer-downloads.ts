@@ -1,0 +1,114 @@
+import type { DownloadResult, RegistryClient, RepositoryName } from '@isar/oci-registry';
+import type { Descriptor, Digest } from '@isar/oci-spec';
+import type { BlobCache } from '../store/blob-cache.js';
+import type { FetchProgress } from './fetch-progress.js';
+
+export interface LayerDownloadTotals {
+  /** Bytes that came over the network in this run. */
+  bytesDownloaded: number;
+  /** Bytes that were already on disk: cached blobs and resumed partial files. */
+  bytesFromCache: number;
+}
+
+/**
+ * The layers of one image, all fetched into the blob cache at once (the registry client's limiter bounds how
+ * many transfer together). The archive writer asks for each layer's file in manifest order through
+ * {@link layerFile} and gets it as soon as that blob is complete, so writing the first layers overlaps with
+ * downloading the others. The first failure aborts the other downloads.
+ */
+export class LayerDownloads {
+  readonly #fills = new Map<Digest, Promise<string>>();
+  readonly #controller = new AbortController();
+  readonly #totals: LayerDownloadTotals = { bytesDownloaded: 0, bytesFromCache: 0 };
+  #failure: unknown;
+  #detach: () => void = () => {};
+
+  constructor(
+    private readonly client: RegistryClient,
+    private readonly repository: RepositoryName,
+    private readonly cache: BlobCache,
+    private readonly options: { signal?: AbortSignal; onProgress?: (event: FetchProgress) => void },
+  ) {
+    const { signal } = options;
+    if (signal) {
+      const abort = () => this.#controller.abort(signal.reason);
+      if (signal.aborted) abort();
+      else signal.addEventListener('abort', abort, { once: true });
+      this.#detach = () => signal.removeEventListener('abort', abort);
+    }
+  }
+
+  /** Starts fetching every layer not started yet (each unique digest once). */
+  start(layers: readonly Descriptor[]): void {
+    for (const layer of layers) {
+      if (this.#fills.has(layer.digest)) continue;
+      const fill = this.#fill(layer);
+      fill.catch((error: unknown) => {
+        this.#failure ??= error;
+        this.#controller.abort(error);
+      });
+      this.#fills.set(layer.digest, fill);
+    }
+  }
+
+  /** The cached file of a started layer, once complete (the `layerFile` option of the archive writers). */
+  layerFile = (layer: Descriptor): Promise<string> | undefined => this.#fills.get(layer.digest);
+
+  /** The first download failure, if any: the real cause when the archive writer fails with an abort. */
+  get failure(): unknown {
+    return this.#failure;
+  }
+
+  /** Waits for every download; rejects with the first failure. */
+  async settle(): Promise<LayerDownloadTotals> {
+    try {
+      await Promise.all(this.#fills.values());
+      return { ...this.#totals };
+    } finally {
+      this.#detach();
+    }
+  }
+
+  /** Stops whatever still runs (the writer failed) and waits until nothing writes into the cache any more. */
+  async cancel(reason: unknown): Promise<void> {
+    this.#controller.abort(reason);
+    await Promise.allSettled(this.#fills.values());
+    this.#detach();
+  }
+
+  async #fill(layer: Descriptor): Promise<string> {
+    const { onProgress } = this.options;
+    const signal = this.#controller.signal;
+    const filled = await this.cache.fill(
+      layer,
+      (path, fillSignal): Promise<DownloadResult> =>
+        this.client.downloadBlobToFile(this.repository, layer, path, {
+          signal: fillSignal,
+          onProgress: onProgress
+            ? (bytes, size) => onProgress({ type: 'layer-progress', digest: layer.digest, bytes, size })
+            : undefined,
+        }),
+      {
+        signal,
+        onWait: (owner) =>
+          onProgress?.({ type: 'waiting', what: 'blob', path: this.cache.pathOf(layer.digest), ...owner }),
+      },
+    );
+    const result = filled.download;
+    if (result === undefined) {
+      this.#totals.bytesFromCache += layer.size;
+      onProgress?.({ type: 'layer-cached', digest: layer.digest, size: layer.size });
+    } else {
+      this.#totals.bytesDownloaded += result.bytesDownloaded;
+      this.#totals.bytesFromCache += result.resumedFrom;
+      onProgress?.({
+        type: 'layer-downloaded',
+        digest: layer.digest,
+        size: layer.size,
+        bytesDownloaded: result.bytesDownloaded,
+        resumedFrom: result.resumedFrom,
+      });
+    }
+    return filled.path;
+  }
+}

@@ -1,0 +1,63 @@
+import { copyFile, link, mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { cacheFilePath, resolveInside, unpackName } from '../cache/local-file.js';
+import { FetchCoreError } from '../errors.js';
+import { tempPathFor } from '../store/atomic-file.js';
+import { type DockerUrl, parseDockerUrl } from '../url/docker-url.js';
+import { redactDockerUrl } from '../url/redact.js';
+
+export interface UnpackOptions {
+  dlDir: string;
+  arch: string;
+  /** The recipe's `WORKDIR`: the archive appears there as `<localname>:<tag>.zst`. */
+  workdir: string;
+}
+
+export interface UnpackResult {
+  /** Absolute path of the file in the work directory. */
+  path: string;
+  /** The cache file it came from. */
+  source: string;
+  /** `link` when hard-linked (no copy), `copy` across file systems. */
+  method: 'link' | 'copy';
+}
+
+/**
+ * Isar's unpack: hard-links the cached archive into the work directory as `<localname>:<tag>.zst`, or copies it
+ * when a link is impossible (another file system). An existing file there is replaced atomically (link or copy
+ * to a temp name, then rename), so a reader never sees a missing or half-copied file.
+ */
+export async function unpackImage(url: string | DockerUrl, options: UnpackOptions): Promise<UnpackResult> {
+  const parsed = typeof url === 'string' ? parseDockerUrl(url) : url;
+  const source = cacheFilePath(options.dlDir, parsed, options.arch);
+  const path = resolveInside(options.workdir, unpackName(parsed), parsed.url);
+  try {
+    if (!(await stat(source)).isFile()) throw new Error('not a regular file');
+  } catch (error) {
+    throw new FetchCoreError(
+      'NOT_FETCHED',
+      `${redactDockerUrl(parsed.url)} is not in the download cache for ${options.arch}: ${source} is missing`,
+      { cause: error, hint: 'run "isar-fetch fetch" with the same URL, --dl-dir and --arch first' },
+    );
+  }
+  await mkdir(options.workdir, { recursive: true });
+  const temp = tempPathFor(path);
+  let method: UnpackResult['method'] = 'link';
+  try {
+    try {
+      await link(source, temp);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // EXDEV: another file system; EPERM/EMLINK/ENOTSUP: links refused or exhausted there.
+      if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP') throw error;
+      method = 'copy';
+      await copyFile(source, temp);
+    }
+    await rename(temp, path);
+    // rename() between two links of one file does nothing and leaves the temp name: drop it.
+    await unlink(temp).catch(() => {});
+  } catch (error) {
+    await unlink(temp).catch(() => {});
+    throw error;
+  }
+  return { path, source, method };
+}
