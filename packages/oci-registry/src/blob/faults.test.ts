@@ -145,6 +145,21 @@ describe('fault injection between client and registry', () => {
     expect(existsSync(`${path}.partial`)).toBe(false);
   });
 
+  it('checks manifests against Docker-Content-Digest (by tag) and the requested digest', async () => {
+    const { repo } = await through({ kind: 'corrupt-byte', offset: 40, match: isManifest });
+    const byTag = await ctx
+      .client()
+      .getManifest(repo)
+      .catch((e: unknown) => e);
+    expect(isRegistryError(byTag, 'DIGEST_MISMATCH')).toBe(true);
+    expect((byTag as Error).message).toContain('Docker-Content-Digest');
+    const byDigest = await ctx
+      .client()
+      .getManifest({ ...repo, tag: undefined, digest: parseDigest(image.digest) })
+      .catch((e: unknown) => e);
+    expect(isRegistryError(byDigest, 'DIGEST_MISMATCH')).toBe(true);
+  });
+
   it('resumes a partial file from an earlier run without downloading its prefix again', async () => {
     const { proxy, repo } = await through([]);
     const path = join(ctx.root, 'resume.blob');
@@ -222,19 +237,43 @@ describe('blob redirects to another host', () => {
     await Promise.all([privateRegistry?.stop(), storage?.stop()]);
   });
 
+  it('fetches foreign-layer URLs without registry credentials', async () => {
+    const client = ctx.client({
+      credentials: { [front.host]: { kind: 'basic', username: 'dave', password: PASSWORD } },
+    });
+    const image = await client.getImage(parseReference(`${front.host}/redir/app:v1`));
+    const layer = image.manifest.layers[0];
+    if (!layer) throw new Error('no layer');
+    const before = { front: front.requests.length, store: objectStore.requests.length };
+    const foreign = {
+      ...layer,
+      urls: [
+        'ftp://ignored.example/x',
+        `http://localhost:${objectStore.port}/v2/redir/app/blobs/${layer.digest}`,
+      ],
+    };
+    const bytes = await readAll(await client.openBlob(parseReference(`${front.host}/redir/app:v1`), foreign));
+    expect(`sha256:${createHash('sha256').update(bytes).digest('hex')}`).toBe(layer.digest);
+    expect(front.requests.length).toBe(before.front);
+    const fetched = objectStore.requests.slice(before.store);
+    expect(fetched).toHaveLength(1);
+    expect(fetched[0]?.headers.authorization).toBeUndefined();
+  });
+
   it('follows the redirect and never sends Authorization to the other host', async () => {
     const client = ctx.client({
       credentials: { [front.host]: { kind: 'basic', username: 'dave', password: PASSWORD } },
     });
+    const before = { front: front.requests.length, store: objectStore.requests.length };
     const image = await client.getImage(parseReference(`${front.host}/redir/app:v1`));
     for (const layer of image.manifest.layers) {
       const bytes = await readAll(await image.openLayer(layer));
       expect(`sha256:${createHash('sha256').update(bytes).digest('hex')}`).toBe(layer.digest);
     }
-    const redirected = front.requests.filter((r) => r.fault === 'redirect-blobs');
+    const redirected = front.requests.slice(before.front).filter((r) => r.fault === 'redirect-blobs');
     expect(redirected.length).toBe(image.manifest.layers.length + 1);
     expect(redirected.every((r) => typeof r.headers.authorization === 'string')).toBe(true);
-    const served = objectStore.requests.filter((r) => r.path.includes('/blobs/'));
+    const served = objectStore.requests.slice(before.store).filter((r) => r.path.includes('/blobs/'));
     expect(served.length).toBe(redirected.length);
     expect(served.every((r) => r.headers.authorization === undefined)).toBe(true);
     expect(served.every((r) => r.headers.host === `localhost:${objectStore.port}`)).toBe(true);

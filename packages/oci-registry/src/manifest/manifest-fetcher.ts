@@ -47,7 +47,11 @@ export async function fetchManifest(
   const contentType = header(response.headers, 'content-type');
   const bytes = await readBodyLimited(response, MANIFEST_SIZE_LIMIT, what);
   const where = { method: 'GET', url: response.url };
-  const document = parseManifestDocument(bytes, contentType, what);
+  // Schema 1 first: its signed form never hashes to its digest, and the user needs to hear "schema 1".
+  if (isSchema1MediaType(contentType?.split(';')[0]?.trim()) || looksLikeSchema1(bytes)) {
+    parseManifestDocument(bytes, contentType, what);
+  }
+  // Verify the bytes before parsing them: a corrupted document must say "digest mismatch", not "bad JSON".
   let digest: Digest;
   if (isDigest(reference)) {
     digest = reference;
@@ -74,6 +78,7 @@ export async function fetchManifest(
       digest = digestOf(bytes);
     }
   }
+  const document = parseManifestDocument(bytes, contentType, what);
   return {
     ...document,
     descriptor: { mediaType: document.mediaType, digest, size: bytes.length },
@@ -129,4 +134,14 @@ export async function headManifest(
     });
   }
   return { mediaType, digest, size };
+}
+
+function looksLikeSchema1(bytes: Uint8Array): boolean {
+  try {
+    return (
+      (JSON.parse(Buffer.from(bytes).toString('utf8')) as { schemaVersion?: unknown }).schemaVersion === 1
+    );
+  } catch {
+    return false;
+  }
 }
