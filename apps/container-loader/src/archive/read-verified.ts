@@ -1,5 +1,6 @@
 import { type ArchiveContents, type ArchiveEntryInfo, isArchiveError, readArchive } from '@isar/archive';
 import { describeError, isAbort, LoaderError } from '../errors.js';
+import { ensureZstdSupport, isZstdFile } from './zstd-support.js';
 
 export interface ReadVerifiedOptions {
   signal?: AbortSignal;
@@ -22,6 +23,7 @@ export async function readVerifiedArchive(
   options: ReadVerifiedOptions = {},
 ): Promise<ArchiveContents> {
   const { signal } = options;
+  if (await isZstdFile(path)) await ensureZstdSupport();
   try {
     const contents = await readArchive(path, {
       signal,
