@@ -164,6 +164,8 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
   api = new RegistryApi({ send, plainSend, transport, lookupCredentials });
   const registry = api;
   const limiter = new Limiter(options.maxConcurrentDownloads ?? 4);
+  // Configs are small and needed before any layer: they never wait behind layer downloads for a slot.
+  const configLimiter = new Limiter(Number.MAX_SAFE_INTEGER);
 
   /** Tries each source in order; a failing mirror hands over to the next, the primary's error is final. */
   async function fromSources<T>(
@@ -226,7 +228,12 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
         `config ${descriptor.digest} is ${descriptor.size} bytes, more than ${CONFIG_SIZE_LIMIT}`,
       );
     }
-    const stream = await openBlobFrom(sources, descriptor, { signal });
+    const stream = await openVerifiedBlob(
+      blobLocations(sources, descriptor),
+      descriptor,
+      { signal },
+      configLimiter,
+    );
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     const bytes = Buffer.concat(chunks);
