@@ -30,7 +30,12 @@ describe('power loss in the middle of a load', () => {
     [registry, work] = await Promise.all([startRegistry(), tmpDir('loader-power-')]);
     // The first manifest PUT hangs: every blob is in the registry, the tag is not (the worst moment to die).
     proxy = await faultProxy(registry.url, [
-      { kind: 'delay', ms: 60_000, times: 1, match: (r) => r.method === 'PUT' && r.path.includes('/manifests/') },
+      {
+        kind: 'delay',
+        ms: 60_000,
+        times: 1,
+        match: (r) => r.method === 'PUT' && r.path.includes('/manifests/'),
+      },
     ]);
     archive = await makeArchive({ registry, dir: work.path, format: 'oci', name: 'isar/power:1', seed: 751 });
     await writeFile(join(work.path, 'image.list'), imageList([archive]));
@@ -42,7 +47,8 @@ describe('power loss in the middle of a load', () => {
   });
 
   const args = () => [BUNDLE, '--images-dir', work.path, '--engine', 'registry', '--registry-url', proxy.url];
-  const manifestPuts = () => proxy.requests.filter((r) => r.method === 'PUT' && r.path.includes('/manifests/')).length;
+  const manifestPuts = () =>
+    proxy.requests.filter((r) => r.method === 'PUT' && r.path.includes('/manifests/')).length;
 
   it('killed before the tag exists: nothing counted as done, nothing deleted; the next run converges', async () => {
     const child = spawn(process.execPath, [...args(), '--delete-after-load'], { stdio: 'ignore' });

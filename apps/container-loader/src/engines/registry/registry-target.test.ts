@@ -14,7 +14,11 @@ describe('registry targets: the repository path without the source host', () => 
   });
 
   it('reads host, plain-HTTP opt-in, loopback and credentials from the URL', () => {
-    expect(parseRegistryUrl('http://127.0.0.1:5000')).toEqual({ host: '127.0.0.1:5000', plainHttp: true, loopback: true });
+    expect(parseRegistryUrl('http://127.0.0.1:5000')).toEqual({
+      host: '127.0.0.1:5000',
+      plainHttp: true,
+      loopback: true,
+    });
     expect(parseRegistryUrl('https://user:p%40ss@registry.local')).toEqual({
       host: 'registry.local',
       plainHttp: false,
