@@ -1,18 +1,16 @@
-export { Authenticator } from './auth/authenticator.js';
-export { type Challenge, parseChallenges } from './auth/challenge.js';
 export type { BlobLocation, BlobReadOptions } from './blob/blob-reader.js';
 export { DigestVerifier, digestOf } from './blob/digest-verifier.js';
 export type { DownloadResult, DownloadToFileOptions } from './blob/download-to-file.js';
 export { Limiter } from './blob/limiter.js';
 export type { CallOptions, RegistryClientOptions } from './client/options.js';
-export {
-  createRegistryClient,
-  type GetImageOptions,
-  type OpenBlobOptions,
-  type PushImageOptions,
-  type PushResult,
-  type RegistryClient,
-} from './client/registry-client.js';
+export { createRegistryClient } from './client/registry-client.js';
+export type {
+  GetImageOptions,
+  OpenBlobOptions,
+  PushImageOptions,
+  PushResult,
+  RegistryClient,
+} from './client/registry-client-interface.js';
 export { authFilePaths } from './config/auth-file.js';
 export { createCredentialStore } from './config/credential-store.js';
 export type { Credentials, FoundCredentials } from './config/credentials.js';

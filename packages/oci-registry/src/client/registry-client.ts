@@ -1,11 +1,7 @@
-import { Readable } from 'node:stream';
 import {
   type Descriptor,
   type Digest,
-  type Image,
-  type ImageConfig,
   type ImageManifest,
-  type Index,
   matchPlatform,
   OciSpecError,
   type OpenOptions,
@@ -15,23 +11,18 @@ import {
 import { withAuth } from '../auth/auth-layer.js';
 import { foreignBlobLocation, foreignUrls, registryBlobLocation } from '../blob/blob-locations.js';
 import { type BlobLocation, type BlobReadOptions, openVerifiedBlob } from '../blob/blob-reader.js';
-import {
-  type DownloadResult,
-  type DownloadToFileOptions,
-  downloadBlobToFile,
-} from '../blob/download-to-file.js';
+import { downloadBlobToFile } from '../blob/download-to-file.js';
 import { Limiter } from '../blob/limiter.js';
 import { defaultCertDirs } from '../config/certs.js';
 import { createCredentialStore } from '../config/credential-store.js';
 import { resolveEnvironment } from '../config/environment.js';
 import { loadRegistriesConf, type RegistriesConf } from '../config/registries-conf.js';
 import { RegistryError } from '../errors/registry-error.js';
-import { abortReason } from '../http/abort.js';
-import { splitHostPort } from '../http/host.js';
 import { withRedirects } from '../http/redirect.js';
 import { DEFAULT_RETRY_POLICY, withRetry } from '../http/retry.js';
 import { createBaseSend } from '../http/send.js';
 import { RegistryTransport } from '../http/transport.js';
+import { readConfig } from '../manifest/config-reader.js';
 import { type FetchedManifest, fetchManifest, headManifest } from '../manifest/manifest-fetcher.js';
 import {
   type RegistryImage,
@@ -39,93 +30,20 @@ import {
   registryImage,
   registryIndex,
 } from '../manifest/registry-image.js';
+import { fromSources } from '../mirror/from-sources.js';
+import { insecureHostSet } from '../mirror/insecure-hosts.js';
 import { type PullSource, pullSources, pushTarget, type RepositoryName } from '../mirror/pull-sources.js';
-import {
-  type BlobContent,
-  blobExists,
-  type UploadOptions,
-  type UploadOutcome,
-  uploadBlob,
-} from '../push/blob-upload.js';
+import { blobExists, type UploadOutcome, uploadBlob } from '../push/blob-upload.js';
+import { pushImageBlobs } from '../push/image-push.js';
 import { putManifest } from '../push/manifest-push.js';
 import { formatReference } from '../reference/format-reference.js';
 import type { Reference } from '../reference/reference.js';
+import { hostPlatform } from './host-platform.js';
 import type { CallOptions, RegistryClientOptions } from './options.js';
 import { RegistryApi } from './registry-api.js';
+import type { PushImageOptions, RegistryClient } from './registry-client-interface.js';
 
-const CONFIG_SIZE_LIMIT = 4 * 1024 * 1024;
 const DEFAULT_USER_AGENT = 'isar-oci-registry/0.1';
-
-export interface GetImageOptions extends CallOptions {
-  /** Platform to pick from an index (default: this machine's, `linux/<arch>`). */
-  platform?: Platform;
-}
-
-export interface OpenBlobOptions extends BlobReadOptions {}
-
-export interface PushImageOptions extends CallOptions {
-  /** Mount blobs from this repository of the same registry instead of uploading them, when it has them. */
-  mountFrom?: RepositoryName;
-  /** Upload in PATCH chunks of this size (default: one PUT per blob). */
-  chunkSize?: number;
-  /** Parallel blob uploads (default: the client's download limit). */
-  concurrency?: number;
-  onProgress?: (event: { digest: Digest; bytes: number; total: number }) => void;
-}
-
-/** What {@link RegistryClient.pushImage} did. */
-export interface PushResult {
-  readonly descriptor: Descriptor;
-  readonly blobs: ReadonlyArray<{ digest: Digest; outcome: UploadOutcome }>;
-}
-
-/** A registry client: one undici dispatcher, one credential store, one download limiter. */
-export interface RegistryClient {
-  /** Resolves a tag (or digest) to the descriptor of its top manifest/index, by HEAD when the registry allows. */
-  resolve(ref: Reference, options?: CallOptions): Promise<Descriptor>;
-  /** Fetches the manifest or index a reference names (by digest when it has one), verified. */
-  getManifest(ref: Reference, options?: CallOptions): Promise<FetchedManifest>;
-  /** Fetches an index; `UNSUPPORTED_MEDIA_TYPE` if the reference names a single-platform manifest. */
-  getIndex(ref: Reference, options?: CallOptions): Promise<RegistryIndex>;
-  /** The image for one platform: chosen from the index if there is one, with manifest and config fetched. */
-  getImage(ref: Reference, options?: GetImageOptions): Promise<RegistryImage>;
-  /** Opens a blob as a verified stream (see `BlobReadOptions` for resuming at an offset). */
-  openBlob(repo: RepositoryName, descriptor: Descriptor, options?: OpenBlobOptions): Promise<Readable>;
-  /** Downloads a blob to a file through `<path>.partial`, resuming what an earlier run left there. */
-  downloadBlobToFile(
-    repo: RepositoryName,
-    descriptor: Descriptor,
-    path: string,
-    options?: DownloadToFileOptions,
-  ): Promise<DownloadResult>;
-  /** Whether the repository has the blob (HEAD). */
-  hasBlob(repo: RepositoryName, digest: Digest, options?: CallOptions): Promise<boolean>;
-  /** Puts a blob into a repository: exists, mount, or upload (monolithic or chunked). */
-  pushBlob(
-    repo: RepositoryName,
-    descriptor: Descriptor,
-    content: BlobContent,
-    options?: UploadOptions,
-  ): Promise<UploadOutcome>;
-  /** PUTs manifest bytes under `ref`'s tag (or digest when it has no tag). */
-  pushManifest(
-    ref: Reference,
-    bytes: Uint8Array,
-    mediaType: string,
-    options?: CallOptions,
-  ): Promise<Descriptor>;
-  /** Pushes an image (config, layers, manifest) under `ref`'s tag or, without a tag, its manifest digest. */
-  pushImage(image: Image, ref: Reference, options?: PushImageOptions): Promise<PushResult>;
-  /** Pushes the images of an index by digest, then the index under `ref`. */
-  pushIndex(
-    index: Index,
-    images: readonly Image[],
-    ref: Reference,
-    options?: PushImageOptions,
-  ): Promise<PushResult>;
-  /** Closes the dispatcher (open streams are ended). */
-  close(): Promise<void>;
-}
 
 /** Creates a registry client. Reading configuration files happens here (and throws `CONFIG` errors here). */
 export function createRegistryClient(options: RegistryClientOptions = {}): RegistryClient {
@@ -167,25 +85,6 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
   // Configs are small and needed before any layer: they never wait behind layer downloads for a slot.
   const configLimiter = new Limiter(Number.MAX_SAFE_INTEGER);
 
-  /** Tries each source in order; a failing mirror hands over to the next, the primary's error is final. */
-  async function fromSources<T>(
-    sources: readonly PullSource[],
-    signal: AbortSignal | undefined,
-    attempt: (source: PullSource) => Promise<T>,
-  ): Promise<T> {
-    let lastError: unknown;
-    for (const source of sources) {
-      try {
-        return await attempt(source);
-      } catch (error) {
-        if (signal?.aborted) throw abortReason(signal);
-        lastError = error;
-        if (error instanceof RegistryError && error.code === 'DIGEST_MISMATCH' && !source.mirror) throw error;
-      }
-    }
-    throw lastError;
-  }
-
   const sourcesFor = (ref: RepositoryName & { digest?: Digest }, byDigest: boolean) =>
     pullSources(conf, ref, byDigest, isInsecure);
 
@@ -221,29 +120,6 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     return [preferred, ...others];
   }
 
-  async function readConfig(sources: readonly PullSource[], descriptor: Descriptor, signal?: AbortSignal) {
-    if (descriptor.size > CONFIG_SIZE_LIMIT) {
-      throw new RegistryError(
-        'TOO_LARGE',
-        `config ${descriptor.digest} is ${descriptor.size} bytes, more than ${CONFIG_SIZE_LIMIT}`,
-      );
-    }
-    const stream = await openVerifiedBlob(
-      blobLocations(sources, descriptor),
-      descriptor,
-      { signal },
-      configLimiter,
-    );
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    const bytes = Buffer.concat(chunks);
-    try {
-      return { bytes, config: JSON.parse(bytes.toString('utf8')) as ImageConfig };
-    } catch (error) {
-      throw new RegistryError('PROTOCOL', `config ${descriptor.digest} is not valid JSON`, { cause: error });
-    }
-  }
-
   async function imageFromManifest(
     ref: Reference,
     fetched: FetchedManifest & { kind: 'image' },
@@ -252,7 +128,12 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
   ): Promise<RegistryImage> {
     const sources = imageBlobSources(ref, fetched.source);
     const manifest = fetched.document as ImageManifest;
-    const { bytes, config } = await readConfig(sources, manifest.config, signal);
+    const { bytes, config } = await readConfig(
+      blobLocations(sources, manifest.config),
+      manifest.config,
+      configLimiter,
+      signal,
+    );
     const platform: Platform = choice?.match.platform ?? {
       os: config.os,
       architecture: config.architecture,
@@ -273,6 +154,11 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
         openBlobFrom(sources, descriptor, { signal: openOptions?.signal }),
     });
   }
+
+  const withConcurrency = (opts: PushImageOptions) => ({
+    ...opts,
+    concurrency: opts.concurrency ?? options.maxConcurrentDownloads ?? 4,
+  });
 
   const client: RegistryClient = {
     async resolve(ref, opts = {}) {
@@ -365,7 +251,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
 
     async pushImage(image, ref, opts = {}) {
       const target = pushTarget(conf, ref, isInsecure);
-      const blobs = await pushImageBlobs(image, target, opts);
+      const blobs = await pushImageBlobs(registry, target, image, withConcurrency(opts));
       const tagOrDigest = ref.tag ?? image.descriptor.digest;
       const descriptor = await putManifest(
         registry,
@@ -382,7 +268,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
       const target = pushTarget(conf, ref, isInsecure);
       const blobs: Array<{ digest: Digest; outcome: UploadOutcome }> = [];
       for (const image of images) {
-        blobs.push(...(await pushImageBlobs(image, target, opts)));
+        blobs.push(...(await pushImageBlobs(registry, target, image, withConcurrency(opts))));
         await putManifest(
           registry,
           target,
@@ -408,77 +294,5 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     },
   };
 
-  /** Config and layers of one image, `concurrency` at a time; the config from memory, layers streamed. */
-  async function pushImageBlobs(image: Image, target: PullSource, opts: PushImageOptions) {
-    const limit = new Limiter(opts.concurrency ?? options.maxConcurrentDownloads ?? 4);
-    const config = image.manifest.config;
-    const jobs: Array<{ descriptor: Descriptor; content: BlobContent }> = [
-      { descriptor: config, content: () => bufferStream(image.rawConfig) },
-      ...image.manifest.layers.map((layer) => ({
-        descriptor: layer,
-        content: () => image.openLayer(layer, { signal: opts.signal }),
-      })),
-    ];
-    const seen = new Set<string>();
-    const unique = jobs.filter((j) => !seen.has(j.descriptor.digest) && seen.add(j.descriptor.digest));
-    return Promise.all(
-      unique.map(async ({ descriptor, content }) => {
-        const release = await limit.acquire(opts.signal);
-        try {
-          const outcome = await uploadBlob(registry, target, descriptor, content, {
-            signal: opts.signal,
-            mountFrom: opts.mountFrom,
-            chunkSize: opts.chunkSize,
-            onProgress: opts.onProgress
-              ? (bytes, total) => opts.onProgress?.({ digest: descriptor.digest, bytes, total })
-              : undefined,
-          });
-          return { digest: descriptor.digest, outcome };
-        } finally {
-          release();
-        }
-      }),
-    );
-  }
-
   return client;
-}
-
-function bufferStream(bytes: Uint8Array): Readable {
-  return Readable.from([Buffer.from(bytes)]);
-}
-
-/** Hosts that may use plain HTTP / unverified TLS: the option plus registries.conf `insecure` entries. */
-function insecureHostSet(conf: RegistriesConf, explicit: readonly string[]): Set<string> {
-  const hosts = new Set(explicit.map((h) => h.toLowerCase()));
-  for (const registry of conf.registries) {
-    if (registry.insecure) {
-      const location = registry.location || registry.prefix;
-      if (!location.startsWith('*.')) hosts.add((location.split('/')[0] ?? '').toLowerCase());
-    }
-    for (const mirror of registry.mirrors) {
-      if (mirror.insecure) hosts.add((mirror.location.split('/')[0] ?? '').toLowerCase());
-    }
-  }
-  // `host:443` and `host` name the same endpoint.
-  for (const host of [...hosts]) {
-    const { hostname, port } = splitHostPort(host);
-    if (port === 443) hosts.add(hostname);
-  }
-  return hosts;
-}
-
-/** This machine's platform in OCI terms (the default for `getImage`). */
-function hostPlatform(): Platform {
-  const arch: Record<string, Platform> = {
-    x64: { os: 'linux', architecture: 'amd64' },
-    arm64: { os: 'linux', architecture: 'arm64' },
-    arm: { os: 'linux', architecture: 'arm', variant: 'v7' },
-    ia32: { os: 'linux', architecture: '386' },
-    ppc64: { os: 'linux', architecture: 'ppc64le' },
-    s390x: { os: 'linux', architecture: 's390x' },
-    riscv64: { os: 'linux', architecture: 'riscv64' },
-    loong64: { os: 'linux', architecture: 'loong64' },
-  };
-  return arch[process.arch] ?? { os: 'linux', architecture: process.arch };
 }

@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpDir } from '@isar/testkit';
 import type { RegistryClientOptions } from '../client/options.js';
-import { createRegistryClient, type RegistryClient } from '../client/registry-client.js';
+import { createRegistryClient } from '../client/registry-client.js';
+import type { RegistryClient } from '../client/registry-client-interface.js';
 
 /**
  * A private home and `/` for one test: nothing of the real machine's auth files, registries.conf, certs.d or
