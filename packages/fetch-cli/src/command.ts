@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { usageError } from './errors/cli-error.js';
 import type { CliIo, ProgramInfo } from './io.js';
@@ -88,6 +89,21 @@ export class CommandContext {
       throw usageError(`${this.command.name}: missing --${name}${placeholder}`);
     }
     return value;
+  }
+
+  /** A path from the command line, made absolute against the io's working directory. */
+  resolvePath(path: string): string {
+    return resolve(this.io.cwd ?? process.cwd(), path);
+  }
+
+  /** An integer option (`--zstd-level 19`); a usage error naming it when it is not a whole number. */
+  integer(name: string): number | undefined {
+    const value = this.string(name);
+    if (value === undefined) return undefined;
+    if (!/^-?\d+$/.test(value.trim())) {
+      throw usageError(`${this.command.name}: --${name} needs a whole number, got "${value}"`);
+    }
+    return Number(value);
   }
 
   flag(name: string): boolean {

@@ -3,6 +3,7 @@ import { type Command, CommandContext, type OptionValues, parseArgsConfig } from
 import { COMMANDS } from './commands/index.js';
 import { usageError } from './errors/cli-error.js';
 import { ExitCode } from './errors/exit-code.js';
+import { jsonErrorReport } from './errors/json-error.js';
 import { reportError } from './errors/report-error.js';
 import { commandHelp, commandUsage, GLOBAL_OPTIONS, programHelp } from './help.js';
 import type { CliIo, ProgramInfo } from './io.js';
@@ -93,6 +94,8 @@ export async function run(argv: readonly string[], io: CliIo, options: RunOption
     version: false,
     debug: argv.includes('--debug'),
   };
+  // With --json, a failure is also one JSON object on stdout (scripts read stdout only).
+  let json = argv.includes('--json');
   try {
     let i = 0;
     for (; i < argv.length && argv[i]?.startsWith('-'); i++) {
@@ -119,6 +122,7 @@ export async function run(argv: readonly string[], io: CliIo, options: RunOption
       throw usageError(`unknown command "${name}" (commands: ${commands.map((c) => c.name).join(', ')})`);
     }
     const parsed = parseCommandLine(command, argv.slice(i + 1), program);
+    json = parsed.values.json === true;
     if (globals.help || parsed.values.help === true) {
       io.stdout.write(commandHelp(program, command));
       return ExitCode.ok;
@@ -133,6 +137,7 @@ export async function run(argv: readonly string[], io: CliIo, options: RunOption
   } catch (error) {
     const report = reportError(error, program.name, globals.debug);
     io.stderr.write(`${report.lines.join('\n')}\n`);
+    if (json) io.stdout.write(`${JSON.stringify(jsonErrorReport(error, report.exitCode))}\n`);
     return report.exitCode;
   }
 }

@@ -3,14 +3,15 @@ import { exitCodeFor } from './exit-code.js';
 /** `scheme://user:password@` in any text: the password part must never reach a terminal or a log. */
 const USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s"':]*:[^/@\s"']*@/gi;
 
-function oneLine(text: string): string {
+/** The text on one line, with any `user:password@` in URLs masked. */
+export function oneLine(text: string): string {
   return text
     .replace(USER_INFO, '$1***@')
     .replace(/\s*\n\s*/g, ' ')
     .trim();
 }
 
-function messageOf(error: unknown): string {
+export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   return String(error);
 }

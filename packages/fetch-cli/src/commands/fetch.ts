@@ -1,0 +1,156 @@
+import {
+  ARCHIVE_FORMATS,
+  type ArchiveFormat,
+  checksumPolicyFromEnv,
+  type FetchResult,
+  fetchImage,
+  parseChecksumPolicy,
+  parseDockerUrl,
+  type ZstdSettings,
+} from '@isar/fetch-core';
+import type { Command, CommandContext } from '../command.js';
+import { usageError } from '../errors/cli-error.js';
+import { REGISTRY_OPTIONS, registryClientOptions } from '../options/registry-flags.js';
+import { parseZstdDefaults } from '../options/zstd-defaults.js';
+import { createReporter } from '../progress/create-reporter.js';
+
+/** The `--json` result of `fetch`: one object on stdout. */
+export interface FetchJson {
+  path: string;
+  reference: string;
+  indexDigest: string;
+  manifestDigest: string;
+  platform: string;
+  format: ArchiveFormat;
+  cacheHit: boolean;
+  bytesDownloaded: number;
+  bytesFromCache: number;
+  seconds: number;
+  /** Upstream's missing-checksum warning, when the URL has no digest and the policy is `0`. */
+  warning?: string;
+  /** `SRC_URI = "<url>;digest=..."`, when the URL has no digest. */
+  srcUri?: string;
+}
+
+export function fetchJson(result: FetchResult): FetchJson {
+  return {
+    path: result.path,
+    reference: result.reference,
+    indexDigest: result.indexDigest,
+    manifestDigest: result.manifestDigest,
+    platform: result.platform,
+    format: result.format,
+    cacheHit: result.cacheHit,
+    bytesDownloaded: result.bytesDownloaded,
+    bytesFromCache: result.bytesFromCache,
+    seconds: Math.round(result.seconds * 1000) / 1000,
+    ...(result.warning ? { warning: result.warning } : {}),
+    ...(result.srcUriLine ? { srcUri: result.srcUriLine } : {}),
+  };
+}
+
+function archiveFormat(ctx: CommandContext): ArchiveFormat {
+  const value = ctx.string('format') ?? 'docker-archive';
+  if (!(ARCHIVE_FORMATS as readonly string[]).includes(value)) {
+    throw usageError(`fetch: --format must be ${ARCHIVE_FORMATS.join(' or ')}, got "${value}"`);
+  }
+  return value as ArchiveFormat;
+}
+
+/** Flags first, then Isar's `ZSTD_DEFAULTS` from the environment, then our defaults (level 3, ncpu threads). */
+function zstdSettings(ctx: CommandContext): ZstdSettings {
+  const fromEnv = parseZstdDefaults(ctx.env.ZSTD_DEFAULTS);
+  const level = ctx.integer('zstd-level') ?? fromEnv.level;
+  const threads = ctx.integer('zstd-threads') ?? fromEnv.threads;
+  return { ...(level !== undefined ? { level } : {}), ...(threads !== undefined ? { threads } : {}) };
+}
+
+export const fetchCommand: Command = {
+  name: 'fetch',
+  summary: "fetch an image into DL_DIR as Isar's fetcher names it; prints the archive's path",
+  description:
+    'Resolves the tag (checksum policy as BB_STRICT_CHECKSUM), picks the platform of --arch, downloads the\n' +
+    'layers into the blob cache (<dl-dir>/container-images/blobs, shared by every tag and format, resumable),\n' +
+    'writes the archive compressed with zstd and publishes it atomically at\n' +
+    '<dl-dir>/container-images/<arch>/[<variant>/]<name>_<digest|tag>.zst. A digest-pinned URL already there\n' +
+    'is answered with no network. Prints the absolute path, or one JSON object with --json.',
+  positionals: [{ name: 'url', description: 'docker://[<host>/]<image>[;digest=<algo>:<hex>][;tag=<tag>]' }],
+  options: {
+    'dl-dir': { type: 'string', valueName: 'dir', required: true, description: "Isar's DL_DIR" },
+    arch: {
+      type: 'string',
+      valueName: 'debian-arch',
+      required: true,
+      description: 'Debian architecture (PACKAGE_ARCH): amd64, arm64, armhf, armel, i386, ...',
+    },
+    format: {
+      type: 'string',
+      valueName: 'docker-archive|oci',
+      description: 'docker-archive (default, what Isar ships) or oci (keeps registry digests, faster)',
+    },
+    'zstd-level': {
+      type: 'string',
+      valueName: 'N',
+      description: 'zstd level 1..22 (default: ZSTD_DEFAULTS, else 3)',
+    },
+    'zstd-threads': {
+      type: 'string',
+      valueName: 'N',
+      description: 'zstd worker threads (default: ZSTD_DEFAULTS, else the CPU count, at least 2)',
+    },
+    'strict-checksum': {
+      type: 'string',
+      valueName: '0|1|ignore',
+      description: 'missing digest: 1 error, 0 warning (default), ignore; default BB_STRICT_CHECKSUM',
+    },
+    ...REGISTRY_OPTIONS,
+    'no-blob-cache': { type: 'boolean', description: 'keep no blobs (no reuse between tags, no resume)' },
+    'blob-cache-dir': {
+      type: 'string',
+      valueName: 'dir',
+      description: 'where blobs are kept (default <dl-dir>/container-images/blobs)',
+    },
+    json: { type: 'boolean', description: 'one JSON object on stdout; progress as JSON lines on stderr' },
+    quiet: { type: 'boolean', short: 'q', description: 'no progress on stderr (warnings and errors still)' },
+  },
+  async run(ctx) {
+    const url = parseDockerUrl(ctx.positional('url'));
+    const strict = ctx.string('strict-checksum');
+    const policy =
+      strict !== undefined ? parseChecksumPolicy(strict) : checksumPolicyFromEnv(ctx.env.BB_STRICT_CHECKSUM);
+    const noCache = ctx.flag('no-blob-cache');
+    const cacheDir = ctx.string('blob-cache-dir');
+    if (noCache && cacheDir)
+      throw usageError('fetch: --no-blob-cache and --blob-cache-dir exclude each other');
+    const json = ctx.flag('json');
+    const quiet = ctx.flag('quiet');
+    const reporter = createReporter(ctx.io.stderr, { quiet, json, program: ctx.program.name });
+    let result: FetchResult;
+    try {
+      result = await fetchImage(url, {
+        dlDir: ctx.resolvePath(ctx.requireString('dl-dir')),
+        arch: ctx.requireString('arch'),
+        format: archiveFormat(ctx),
+        zstd: zstdSettings(ctx),
+        policy,
+        ...(noCache
+          ? { blobCache: false as const }
+          : cacheDir
+            ? { blobCache: ctx.resolvePath(cacheDir) }
+            : {}),
+        signal: ctx.signal,
+        registry: registryClientOptions(ctx),
+        onProgress: (event) => {
+          // The warning is not progress: it shows with --quiet too (with --json it is in the result).
+          if (event.type === 'warning') reporter.note(`warning: ${event.message}`);
+          reporter.onProgress(event);
+        },
+      });
+    } finally {
+      reporter.close();
+    }
+    if (json) ctx.print(JSON.stringify(fetchJson(result)));
+    else ctx.print(result.path);
+    return 0;
+  },
+};

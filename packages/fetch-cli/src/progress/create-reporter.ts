@@ -1,0 +1,21 @@
+import type { CliOutput } from '../io.js';
+import { BarProgress } from './bar-progress.js';
+import { JsonProgress } from './json-progress.js';
+import { LineProgress } from './line-progress.js';
+import { type ProgressReporter, quietReporter } from './reporter.js';
+
+export interface ReporterChoice {
+  quiet: boolean;
+  json: boolean;
+  /** The program name, prefixed to lines. */
+  program: string;
+}
+
+/** `--quiet`: only notes (none with --json); `--json`: JSON lines; a terminal: live bars; anything else: a line every few seconds. */
+export function createReporter(stderr: CliOutput, choice: ReporterChoice): ProgressReporter {
+  const prefix = `${choice.program}: `;
+  if (choice.json)
+    return choice.quiet ? quietReporter({ write: () => true }, prefix) : new JsonProgress(stderr);
+  if (choice.quiet) return quietReporter(stderr, prefix);
+  return stderr.isTTY ? new BarProgress(stderr, prefix) : new LineProgress(stderr, prefix);
+}

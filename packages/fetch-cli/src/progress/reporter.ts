@@ -1,0 +1,40 @@
+import type { FetchProgress } from '@isar/fetch-core';
+import { formatBytes } from './format.js';
+
+/** Where a command's progress goes: the pipeline's events in, stderr out. */
+export interface ProgressReporter {
+  onProgress(event: FetchProgress): void;
+  /** A line that must be seen whatever the mode (warnings): printed above live bars, or plainly. */
+  note(line: string): void;
+  /** Final state drawn, timers stopped; nothing is written after this. */
+  close(): void;
+}
+
+/** `--quiet`: no progress, only notes. */
+export function quietReporter(out: { write(chunk: string): unknown }, prefix: string): ProgressReporter {
+  return {
+    onProgress() {},
+    note: (line) => out.write(`${prefix}${line}\n`),
+    close() {},
+  };
+}
+
+/** The one-line story of the events that are not byte counts (shared by the bar and line renderers). */
+export function describeEvent(event: FetchProgress): string | undefined {
+  switch (event.type) {
+    case 'hit':
+      return `up to date: ${event.path}`;
+    case 'waiting':
+      return event.what === 'archive'
+        ? `waiting for process ${event.pid} on ${event.host}, which is writing ${event.path}`
+        : undefined;
+    case 'resolved':
+      return `resolved ${event.reference}`;
+    case 'image':
+      return `${event.platform}: manifest ${event.manifestDigest}, ${event.layers.length} layer${event.layers.length === 1 ? '' : 's'}, ${formatBytes(event.layers.reduce((s, l) => s + l.size, 0))}`;
+    case 'published':
+      return `wrote ${event.path} (${formatBytes(event.bytes)})`;
+    default:
+      return undefined;
+  }
+}
