@@ -2,7 +2,6 @@
  * End to end with real consumers: a kit fixture (real amd64 busybox) pushed to a real registry, then our
  * archives compared with skopeo's and loaded into a private dockerd (and run) and podman.
  */
-import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import {
   type BuiltImage,
@@ -21,10 +20,10 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDockerArchive } from './docker-archive/write-docker-archive.js';
 import { writeOciArchive } from './oci-archive/write-oci-archive.js';
+import { openArchiveTar } from './reader/open-archive-tar.js';
 import { verifyArchive } from './reader/verify-archive.js';
 import { type LayoutImage, openLayout } from './source/oci-layout.js';
 import { readTarSummary } from './test-support/tar-contents.js';
-import { createZstdDecompressor } from './zstd/zstd-decompressor.js';
 
 let registry: Registry;
 let dockerd: Dockerd;
@@ -35,7 +34,12 @@ let image: LayoutImage;
 let registryRef: string;
 
 beforeAll(async () => {
-  [registry, dockerd, podman, work] = await Promise.all([startRegistry(), startDockerd(), createPodman(), tmpDir('archive-e2e-')]);
+  [registry, dockerd, podman, work] = await Promise.all([
+    startRegistry(),
+    startDockerd(),
+    createPodman(),
+    tmpDir('archive-e2e-'),
+  ]);
   built = await buildImage({ layers: 3, seed: 41 });
   registryRef = `${registry.host}/fixtures/busybox:1`;
   const pushed = await pushImage(built, registryRef);
@@ -57,7 +61,13 @@ describe('docker-archive', () => {
     const ours = join(work.path, 'ours.tar');
     await writeDockerArchive(image, { repoTags: [registryRef], output: ours });
     const theirs = join(work.path, 'skopeo.tar');
-    await skopeo(['copy', '--quiet', '--src-tls-verify=false', `docker://${registryRef}`, `docker-archive:${theirs}:${registryRef}`]);
+    await skopeo([
+      'copy',
+      '--quiet',
+      '--src-tls-verify=false',
+      `docker://${registryRef}`,
+      `docker-archive:${theirs}:${registryRef}`,
+    ]);
     const strip = (entries: Awaited<ReturnType<typeof readTarSummary>>) =>
       entries.map(({ name, type, size, sha256, linkname }) => ({ name, type, size, sha256, linkname }));
     const a = await readTarSummary(ours);
@@ -71,11 +81,16 @@ describe('docker-archive', () => {
 
   it('a .tar.zst loads into docker (decompressed on the way) and runs busybox', async () => {
     const file = join(work.path, 'docker.tar.zst');
-    await writeDockerArchive(image, { repoTags: ['isar/docker-archive:1'], output: file, compression: { zstd: {} } });
+    await writeDockerArchive(image, {
+      repoTags: ['isar/docker-archive:1'],
+      output: file,
+      compression: { zstd: {} },
+    });
     const report = await verifyArchive(file);
     expect(report.images[0]?.repoTags).toEqual(['docker.io/isar/docker-archive:1']);
-    const decompressor = await createZstdDecompressor();
-    const load = await dockerd.docker(['load'], { input: createReadStream(file).pipe(decompressor) });
+    const { compression, tar } = await openArchiveTar(file);
+    expect(compression).toBe('zstd');
+    const load = await dockerd.docker(['load'], { input: tar });
     expect(load.code, load.stderr).toBe(0);
     expect(load.stdout).toContain('isar/docker-archive:1');
     const run = await runEcho('isar/docker-archive:1');
@@ -102,8 +117,12 @@ describe('oci format', () => {
   });
 
   it('skopeo inspect oci-archive: shows the registry manifest digest', async () => {
-    const fromRegistry = JSON.parse((await skopeo(['inspect', '--tls-verify=false', `docker://${registryRef}`])).stdout) as { Digest: string };
-    const fromArchive = JSON.parse((await skopeo(['inspect', `oci-archive:${file}:1`])).stdout) as { Digest: string };
+    const fromRegistry = JSON.parse(
+      (await skopeo(['inspect', '--tls-verify=false', `docker://${registryRef}`])).stdout,
+    ) as { Digest: string };
+    const fromArchive = JSON.parse((await skopeo(['inspect', `oci-archive:${file}:1`])).stdout) as {
+      Digest: string;
+    };
     expect(fromArchive.Digest).toBe(fromRegistry.Digest);
   });
 

@@ -26,7 +26,10 @@ async function measure(task: string): Promise<{ peakMb: number; result: Record<s
     const result = await (async () => { ${task} })();
     process.stdout.write(JSON.stringify({ maxRss: process.resourceUsage().maxRSS, result }));
   `;
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { maxBuffer: 1 << 20, cwd: work.path });
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    maxBuffer: 1 << 20,
+    cwd: work.path,
+  });
   const parsed = JSON.parse(stdout) as { maxRss: number; result: Record<string, unknown> };
   console.log(`peak RSS ${(parsed.maxRss / 1024).toFixed(0)} MB`);
   return { peakMb: parsed.maxRss / 1024, result: parsed.result };
@@ -49,7 +52,9 @@ describe('a 1 GiB layer with flat memory', () => {
       const image = (await archive.openLayout(${JSON.stringify(layout)})).image();
       return archive.writeDockerArchive(image, { repoTags: ['big:1'], output: 'direct.tar.zst', compression: { zstd: { threads: 2 } } });
     `);
-    expect((result.layers as Array<{ size: number; streamed: boolean }>)[0]).toMatchObject({ streamed: true });
+    expect((result.layers as Array<{ size: number; streamed: boolean }>)[0]).toMatchObject({
+      streamed: true,
+    });
     expect((result.layers as Array<{ size: number }>)[0]?.size).toBeGreaterThan(gib);
     expect(peakMb).toBeLessThan(rssBoundMb);
   }, 120_000);

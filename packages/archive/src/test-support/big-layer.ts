@@ -14,7 +14,9 @@ import { createGzip } from 'node:zlib';
 export async function writeBigLayerLayout(dir: string, size: number): Promise<void> {
   const blobs = join(dir, 'blobs', 'sha256');
   await mkdir(blobs, { recursive: true });
-  const pattern = Buffer.from('isar container archive test line 0123456789 abcdefghijklmnopqrstuvwxyz\n'.repeat(64).slice(0, 4096));
+  const pattern = Buffer.from(
+    'isar container archive test line 0123456789 abcdefghijklmnopqrstuvwxyz\n'.repeat(64).slice(0, 4096),
+  );
   const block = Buffer.concat(Array.from({ length: 256 }, () => pattern));
   const header = Buffer.alloc(512);
   header.write('big.bin', 0);
@@ -30,10 +32,11 @@ export async function writeBigLayerLayout(dir: string, size: number): Promise<vo
   let checksum = 0;
   for (const byte of header) checksum += byte;
   header.write(`${checksum.toString(8).padStart(6, '0')}\0 `, 148);
-  const padding = Buffer.alloc((512 - (size % 512)) % 512 + 1024);
+  const padding = Buffer.alloc(((512 - (size % 512)) % 512) + 1024);
   async function* tar() {
     yield header;
-    for (let left = size; left > 0; left -= block.length) yield left >= block.length ? block : block.subarray(0, left);
+    for (let left = size; left > 0; left -= block.length)
+      yield left >= block.length ? block : block.subarray(0, left);
     yield padding;
   }
   const diffId = createHash('sha256');
@@ -66,19 +69,32 @@ export async function writeBigLayerLayout(dir: string, size: number): Promise<vo
     return { digest: `sha256:${hex}`, size: Buffer.byteLength(text) };
   };
   const config = await put(
-    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${diffId.digest('hex')}`] } }),
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [`sha256:${diffId.digest('hex')}`] },
+    }),
   );
   const manifest = await put(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${layerHex}`, size: blobSize }],
+      layers: [
+        {
+          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+          digest: `sha256:${layerHex}`,
+          size: blobSize,
+        },
+      ],
     }),
   );
   await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
   await writeFile(
     join(dir, 'index.json'),
-    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest }] }),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest }],
+    }),
   );
 }

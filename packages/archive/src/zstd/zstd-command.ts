@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { ArchiveError } from '../errors.js';
 
@@ -28,7 +27,10 @@ export async function* runZstdCommand(
   child.on('error', (error: NodeJS.ErrnoException) => {
     childError ??= error;
   });
-  const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+  // Not events.once: that would reject on 'error' and go unhandled when spawning fails.
+  const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => resolve([code, signal])),
+  );
   const spawned = new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
     child.once('spawn', () => resolve(undefined));
     child.once('error', resolve);

@@ -121,6 +121,26 @@ describe('zstd', () => {
     expect(total).toBe(256 << 20);
   });
 
+  it('falls back to the zstd command when the addon is unavailable, and says so when neither works', async () => {
+    const compressed = execFileSync('zstd', ['-q', '-c'], { input: data, maxBuffer: 64 << 20 });
+    const saved = { ...process.env };
+    try {
+      process.env.ISAR_ZSTD_NO_ADDON = '1';
+      const back = await collect(chunked(compressed), await createZstdDecompressor());
+      expect(back.equals(data)).toBe(true);
+      process.env.ISAR_ZSTD_COMMAND = '/nonexistent/zstd';
+      const error = await collect(chunked(compressed), await createZstdDecompressor()).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ name: 'ArchiveError', code: 'ZSTD_UNAVAILABLE' });
+      await expect(createZstdDecompressor({ engine: 'addon' })).rejects.toMatchObject({
+        code: 'ZSTD_UNAVAILABLE',
+      });
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('refuses bad levels and thread counts', async () => {
     await expect(createZstdCompressor({ level: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(createZstdCompressor({ threads: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
