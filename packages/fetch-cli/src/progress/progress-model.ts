@@ -53,9 +53,9 @@ export class ProgressModel {
         const layer = this.layer(event.digest);
         if (!layer) break;
         if (layer.startedAt === undefined) {
+          // Rates count from the first report on: it may include a prefix resumed from an earlier run.
           layer.startedAt = now;
-          // The first report of a resumed transfer already includes the prefix from the earlier run.
-          layer.startBytes = Math.max(0, layer.bytes);
+          layer.startBytes = event.bytes;
         }
         layer.state = 'downloading';
         layer.bytes = event.bytes;
@@ -70,8 +70,10 @@ export class ProgressModel {
       case 'layer-downloaded': {
         const layer = this.layer(event.digest);
         if (!layer) break;
-        layer.startedAt ??= now;
-        layer.startBytes = layer.startBytes || event.resumedFrom;
+        if (layer.startedAt === undefined) {
+          layer.startedAt = now;
+          layer.startBytes = event.resumedFrom;
+        }
         Object.assign(layer, { state: 'downloaded', bytes: layer.size, doneAt: now });
         break;
       }
