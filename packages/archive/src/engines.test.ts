@@ -135,6 +135,26 @@ describe('oci format', () => {
     expect(run.stdout.trim()).toBe('hello from isar/oci:1');
   });
 
+  it('a multi-platform archive (index and all platforms kept) loads the chosen platform into docker and podman', async () => {
+    const multi = await buildImage({ platforms: ['linux/amd64', 'linux/arm64'], layers: 2, seed: 42 });
+    const layout = await openLayout(multi.layoutDir);
+    const all = join(work.path, 'multi.tar');
+    await writeOciArchive(layout.image('linux/amd64'), {
+      repoTags: ['isar/multi:1'],
+      output: all,
+      index: layout.index,
+      keepAllPlatforms: true,
+    });
+    const load = await dockerd.docker(['load', '-i', all]);
+    expect(load.code, load.stderr).toBe(0);
+    const run = await runEcho('isar/multi:1');
+    expect(run.stdout.trim()).toBe('hello from isar/multi:1');
+    const podmanLoad = await podman.podman(['load', '-i', all]);
+    expect(podmanLoad.code, podmanLoad.stderr).toBe(0);
+    const images = await podman.podman(['images', '--format', '{{.Repository}}:{{.Tag}}']);
+    expect(images.stdout).toContain('docker.io/isar/multi:1');
+  });
+
   it('podman load', async () => {
     const load = await podman.podman(['load', '-i', file]);
     expect(load.code, load.stderr).toBe(0);

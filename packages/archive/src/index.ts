@@ -17,6 +17,7 @@ export type { WriteProgress } from './output/progress.js';
 export type { ArchiveContents, ArchiveImage, ArchiveLayer } from './reader/archive-contents.js';
 export type { ArchiveCompressionKind } from './reader/archive-input.js';
 export { defaultReadLimits, type ReadLimits } from './reader/limits.js';
+export { openArchiveEntry } from './reader/open-archive-entry.js';
 export { openArchiveTar } from './reader/open-archive-tar.js';
 export { type ReadArchiveOptions, readArchive } from './reader/read-archive.js';
 export type { ArchiveEntryInfo } from './reader/tar-walk.js';

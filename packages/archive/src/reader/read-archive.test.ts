@@ -10,6 +10,7 @@ import { type ArchiveErrorCode, isArchiveError } from '../errors.js';
 import { openLayout } from '../source/oci-layout.js';
 import { tarOf } from '../test-support/layout-builder.js';
 import { type RawEntry, writeRawTar } from '../test-support/tar-builder.js';
+import { openArchiveEntry } from './open-archive-entry.js';
 import { readArchive } from './read-archive.js';
 import { verifyArchive } from './verify-archive.js';
 
@@ -122,6 +123,26 @@ describe('readArchive / verifyArchive on good archives', () => {
       verifiedBy: 'diff_id',
       diffId: `sha256:${layerName.slice(0, 64)}`,
     });
+  });
+
+  it('streams one entry again in a second pass (openArchiveEntry)', async () => {
+    const built = await buildImage({ layers: 2, seed: 33 });
+    const image = (await openLayout(built.layoutDir)).image();
+    const file = out('second-pass.tar.zst');
+    await writeDockerArchive(image, { repoTags: ['s:1'], output: file, compression: { zstd: {} } });
+    const contents = await readArchive(file);
+    const layer = contents.images[0]?.layers[1];
+    const hash = createHash('sha256');
+    for await (const chunk of await openArchiveEntry(file, layer?.entry ?? '')) hash.update(chunk as Buffer);
+    expect(`sha256:${hash.digest('hex')}`).toBe(layer?.diffId);
+    const missing = await openArchiveEntry(file, 'nope.tar');
+    await expect(
+      (async () => {
+        for await (const _ of missing) {
+          // drain
+        }
+      })(),
+    ).rejects.toMatchObject({ code: 'MISSING_ENTRY' });
   });
 
   it('hands entries to a sink as they stream', async () => {

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { type Duplex, type Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pack as createPack, type Header, type Pack } from 'tar-stream';
 import { ArchiveError } from '../errors.js';
@@ -48,6 +48,8 @@ export class TarWriter {
   readonly #outputCounter = new ByteCounter();
   readonly #done: Promise<void>;
   readonly #signal: AbortSignal;
+  /** The file stream we opened for a path output (closed before a retry reopens the path). */
+  readonly #file: WriteStream | undefined;
   #failure: unknown;
 
   constructor(options: TarWriterOptions) {
@@ -139,6 +141,9 @@ export class TarWriter {
     this.#failure ??= reason;
     this.#pack.destroy(reason instanceof Error ? reason : new Error(String(reason)));
     await this.#done.catch(() => {});
+    // No write of this attempt may land after the path is reopened (a retry) or removed.
+    const file = this.#file;
+    if (file && !file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
   }
 
   async #entry(headers: EntryHeader, body?: Buffer): Promise<void> {
