@@ -11,7 +11,7 @@ import {
   tmpDir,
 } from '@isar/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FixtureArchive, imageList, makeArchive } from '../test-support/archives.js';
+import { type FixtureArchive, fetchWithIsarFetch, imageList, makeArchive } from '../test-support/archives.js';
 import { runCli } from '../test-support/run-cli.js';
 
 /** A copy of an archive with one byte flipped in the middle: zstd or the digests must catch it. */
@@ -161,6 +161,49 @@ describe('container-loader CLI into a private dockerd (Isar layout: <pkg>/image.
     expect(run.code, run.stderr).toBe(0);
     expect(run.report?.engine).toBe('docker');
     expect(run.report?.summary.skipped).toBe(1);
+  });
+
+  it('archives from isar-fetch (fetch + unpack, both formats) load and run', async () => {
+    const dir = join(work.path, 'fetched', 'images');
+    await mkdir(dir, { recursive: true });
+    const fetched = [
+      await fetchWithIsarFetch({
+        registry,
+        dir,
+        format: 'docker-archive',
+        seed: 724,
+        repository: 'isar/fetched-docker',
+        tag: '1',
+      }),
+      await fetchWithIsarFetch({
+        registry,
+        dir,
+        format: 'oci',
+        seed: 725,
+        repository: 'isar/fetched-oci',
+        tag: '1',
+      }),
+    ];
+    // Isar's layout: the list next to the images directory.
+    await writeFile(join(work.path, 'fetched', 'image.list'), imageList(fetched));
+    const run = await runCli(['--images-dir', dir, '--engine', 'docker', '--json'], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.report?.results.map((r) => [r.file, r.status, r.images?.[0]?.digest])).toEqual(
+      fetched.map((f) => [f.file, 'loaded', f.configDigest]),
+    );
+    for (const { name } of fetched) {
+      const echo = await dockerd.docker([
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        name,
+        '/bin/busybox',
+        'echo',
+        name,
+      ]);
+      expect(echo.stdout.trim(), echo.stderr).toBe(name);
+    }
   });
 
   it('bad usage exits 2 without touching anything', async () => {

@@ -1,10 +1,11 @@
 /**
- * Test fixtures: real archives made the way isar-fetch makes them, from real images served by the kit's
- * registry. `docker-archive` = Isar's pipeline today (skopeo copy docker://... docker-archive:, then zstd);
+ * Test fixtures: real archives made the way Isar gets them, from real images served by the kit's registry:
+ * with isar-fetch itself ({@link fetchWithIsarFetch}), or ({@link makeArchive}) with the tools underneath. `docker-archive` = Isar's pipeline today (skopeo copy docker://... docker-archive:, then zstd);
  * `oci` = @isar/archive's digest-preserving writer, zstd-compressed. Nothing here is hand-written tar.
  */
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
 import { openLayout, writeOciArchive } from '@isar/archive';
 import { type BuiltImage, buildImage, pushImage, type Registry, runChecked, skopeo } from '@isar/testkit';
 
@@ -83,4 +84,64 @@ export function imageList(archives: readonly FixtureArchive[], extra: readonly s
     ...extra,
     '',
   ].join('\n');
+}
+
+/** The `isar-fetch` bin of the workspace (a devDependency, so turbo builds it before these tests). */
+function isarFetchBin(): string {
+  return join(
+    dirname(createRequire(import.meta.url).resolve('isar-fetch/package.json')),
+    'bin',
+    'isar-fetch.js',
+  );
+}
+
+/**
+ * Exactly what Isar does with our fetcher: `isar-fetch fetch` into a DL_DIR, then `isar-fetch unpack` into the
+ * recipe's WORKDIR (here: the images directory), giving `<localname>:<tag>.zst`. The image.list name is the
+ * URL's container name, as Isar's loader class writes it.
+ */
+export async function fetchWithIsarFetch(options: {
+  registry: Registry;
+  dir: string;
+  format: ArchiveFormat;
+  seed: number;
+  repository: string;
+  tag: string;
+}): Promise<FixtureArchive> {
+  const { registry, format, seed, repository, tag } = options;
+  const image = await buildImage({ seed, layers: [0, 40_000] });
+  const manifest = image.manifests[0];
+  if (!manifest) throw new Error('fixture image has no manifest');
+  await pushImage(image, `${registry.host}/${repository}:${tag}`);
+  const url = `docker://${registry.host}/${repository};tag=${tag}`;
+  // One DL_DIR per format: the cache path does not depend on the format.
+  const dlDir = join(options.dir, `.dl-${format}`);
+  const common = ['--dl-dir', dlDir, '--arch', 'amd64'];
+  await runChecked(process.execPath, [
+    isarFetchBin(),
+    'fetch',
+    url,
+    ...common,
+    '--format',
+    format,
+    '--quiet',
+  ]);
+  const { stdout } = await runChecked(process.execPath, [
+    isarFetchBin(),
+    'unpack',
+    url,
+    ...common,
+    '--workdir',
+    options.dir,
+  ]);
+  const path = stdout.trim();
+  return {
+    format,
+    path,
+    file: basename(path),
+    name: `${registry.host}/${repository}:${tag}`,
+    image,
+    manifestDigest: manifest.digest,
+    configDigest: manifest.configDigest,
+  };
 }
