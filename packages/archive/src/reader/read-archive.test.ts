@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
 import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -103,6 +104,10 @@ describe('readArchive / verifyArchive on good archives', () => {
         },
       ]);
     }
+    // A stream works as well as a path (stdin of a loader, a download).
+    const fromStream = await verifyArchive(createReadStream(zstd));
+    expect(fromStream.images[0]?.verifiedByDiffId).toBe(3);
+    expect(fromStream.archiveBytes).toBe(statSync(zstd).size);
   });
 
   it('reads a docker-archive whose layers are gzip files (docker-load style) and checks their diff_ids', async () => {
