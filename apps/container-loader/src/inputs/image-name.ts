@@ -24,7 +24,3 @@ export function parseImageName(value: string): ImageName {
   return { reference, full: formatReference(reference) };
 }
 
-/** Names that are the same image name after normalisation (`debian:12` and `docker.io/library/debian:12`). */
-export function sameName(a: ImageName, b: ImageName): boolean {
-  return a.full === b.full;
-}
