@@ -23,4 +23,3 @@ export function parseImageName(value: string): ImageName {
   };
   return { reference, full: formatReference(reference) };
 }
-
