@@ -42,6 +42,6 @@ describe('Isar integration', () => {
     const result = await run('bash', [join(here, 'bitbake-sequence.sh')], { env }).catch((error) => error);
     expect(result.code ?? 0, `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(result.stdout).toContain('ok: arm64, digest pinned: yes');
-    expect(result.stdout).toContain('ok: cached pinned URL not fetched again');
+    expect(result.stdout).toContain('ok: cached pinned URL left as it was');
   });
 });
