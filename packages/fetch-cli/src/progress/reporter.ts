@@ -32,6 +32,8 @@ export function describeEvent(event: FetchProgress): string | undefined {
       return `resolved ${event.reference}`;
     case 'image':
       return `${event.platform}: manifest ${event.manifestDigest}, ${event.layers.length} layer${event.layers.length === 1 ? '' : 's'}, ${formatBytes(event.layers.reduce((s, l) => s + l.size, 0))}`;
+    case 'cache-evicted':
+      return `${event.digests.length} cached blob(s) failed verification and are downloaded again`;
     case 'published':
       return `wrote ${event.path} (${formatBytes(event.bytes)})`;
     default:

@@ -223,6 +223,30 @@ describe('fetchImage', () => {
     expect(error.srcUriLine).toBe(`SRC_URI = "docker://${repo};tag=1;digest=${indexDigest}"`);
   });
 
+  it('a damaged cached blob is dropped and downloaded again, once', async () => {
+    const url = `docker://${repo};tag=1;digest=${indexDigest}`;
+    await fetchImage(url, { dlDir, arch: 'amd64' });
+    const big = layersOf('linux/amd64').layers.reduce((a, b) => (b.size > a.size ? b : a));
+    const cached = join(dlDir, 'container-images/blobs/sha256', big.digest.slice(7));
+    const bytes = await readFile(cached);
+    bytes.writeUInt8(bytes.readUInt8(100) ^ 1, 100);
+    await writeFile(cached, bytes);
+    const events: FetchProgress[] = [];
+    for (const format of ['oci', 'docker-archive'] as const) {
+      if (format === 'docker-archive') await writeFile(cached, bytes);
+      const result = await fetchImage(url, {
+        dlDir,
+        arch: 'amd64',
+        format,
+        onProgress: (e) => events.push(e),
+      });
+      expect(result.bytesDownloaded).toBe(sum(layersOf('linux/amd64').layers.map((l) => l.size)));
+      expect((await verifyFetchedArchive(result.path)).format).toBe(format);
+    }
+    expect(events.filter((e) => e.type === 'cache-evicted')).toHaveLength(2);
+    expect(await readFile(cached)).not.toEqual(bytes);
+  });
+
   it('without a blob cache keeps no blobs', async () => {
     const result = await fetchImage(`docker://${repo};tag=1`, { dlDir, arch: 'amd64', blobCache: false });
     expect(result.bytesDownloaded).toBe(sum(layersOf('linux/amd64').layers.map((l) => l.size)));

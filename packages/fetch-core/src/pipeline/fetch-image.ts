@@ -6,15 +6,15 @@ import { debianArchToPlatform } from '../arch/debian-arch.js';
 import { CACHE_SUBDIR, localFile, resolveInside } from '../cache/local-file.js';
 import { FetchCoreError } from '../errors.js';
 import { DEFAULT_CHECKSUM_POLICY } from '../policy/checksum-policy.js';
-import { publishAtomically } from '../store/atomic-file.js';
 import { BlobCache } from '../store/blob-cache.js';
 import { acquireLock } from '../store/file-lock.js';
 import { type DockerUrl, parseDockerUrl } from '../url/docker-url.js';
+import { downloadAndWrite, isDamagedContent } from './download-and-write.js';
 import { ARCHIVE_FORMATS, type ArchiveFormat, type FetchOptions, type FetchResult } from './fetch-options.js';
-import { LayerDownloads, type LayerDownloadTotals } from './layer-downloads.js';
-import { type PublishedRecord, readValidRecord, removeRecord, writeRecord } from './published-record.js';
+import type { LayerDownloadTotals } from './layer-downloads.js';
+import { type PublishedRecord, readValidRecord, writeRecord } from './published-record.js';
 import { resolveTarget } from './resolve-target.js';
-import { writeArchive, zstdSettings } from './write-archive.js';
+import { zstdSettings } from './write-archive.js';
 
 /** The blob cache of a DL_DIR when none is configured: `<dlDir>/container-images/blobs/sha256/<hex>`. */
 export function defaultBlobCacheDir(dlDir: string): string {
@@ -136,43 +136,18 @@ async function fetchLocked(
   });
 
   const cacheDir = options.blobCache ?? defaultBlobCacheDir(options.dlDir);
-  const downloads =
-    cacheDir === false
-      ? undefined
-      : new LayerDownloads(client, target.reference, new BlobCache(cacheDir), {
-          ...(signal ? { signal } : {}),
-          ...(onProgress ? { onProgress } : {}),
-        });
-  downloads?.start(layers);
+  const cache = cacheDir === false ? undefined : new BlobCache(cacheDir);
+  const write = () => downloadAndWrite(plan, client, image, target.reference, layers, cache, zstd, options);
   let totals: LayerDownloadTotals;
   try {
-    await publishAtomically(plan.path, async (temp) => {
-      // No moment may pair the old record with the new archive.
-      await removeRecord(plan.path);
-      return writeArchive(image, {
-        format,
-        output: temp,
-        repoTag: `${url.containerName}:${url.tag}`,
-        zstd,
-        ...(downloads ? { layerFile: downloads.layerFile } : {}),
-        ...(signal ? { signal } : {}),
-        onProgress: (event) => {
-          onProgress?.({
-            type: 'write-layer',
-            digest: event.digest,
-            index: event.index,
-            done: event.type === 'layer-done',
-          });
-        },
-      });
-    });
-    totals = downloads
-      ? await downloads.settle()
-      : { bytesDownloaded: layers.reduce((sum, l) => sum + l.size, 0), bytesFromCache: 0 };
+    totals = await write();
   } catch (error) {
-    // A failed download aborts the writer: report the download's error, not the abort it caused.
-    await downloads?.cancel(error);
-    throw downloads?.failure ?? error;
+    if (!cache || !isDamagedContent(error)) throw error;
+    // A cached blob that no longer matches its digest (a disk fault, a bad copy): drop this image's blobs and
+    // download them again, once. A registry serving bad content fails the same way the second time.
+    for (const layer of layers) await cache.evict(layer.digest);
+    onProgress?.({ type: 'cache-evicted', digests: layers.map((l) => l.digest), reason: String(error) });
+    totals = await write();
   }
   const record = await writeRecord(plan.path, {
     format,

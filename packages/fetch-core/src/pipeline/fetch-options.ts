@@ -32,6 +32,11 @@ export interface FetchOptions {
    * `<dlDir>/container-images/blobs` (blobs in `sha256/<hex>`).
    */
   blobCache?: string | false;
+  /**
+   * Layer blobs downloading at once, started in manifest order so the archive writer can begin with the first
+   * while the next ones arrive (default 2).
+   */
+  downloadConcurrency?: number;
   signal?: AbortSignal;
   onProgress?: (event: FetchProgress) => void;
   /** Options of the registry client created for this fetch (auth file, registries.conf, insecure hosts...). */

@@ -26,4 +26,6 @@ export type FetchProgress =
   | { type: 'layer-downloaded'; digest: Digest; size: number; bytesDownloaded: number; resumedFrom: number }
   /** The archive writer started (`done: false`) or finished a layer. */
   | { type: 'write-layer'; digest: Digest; index: number; done: boolean }
-  | { type: 'published'; path: string; bytes: number };
+  | { type: 'published'; path: string; bytes: number }
+  /** Cached blobs that failed re-verification were dropped; they are downloaded again (once). */
+  | { type: 'cache-evicted'; digests: readonly Digest[]; reason: string };

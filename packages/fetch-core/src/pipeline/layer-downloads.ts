@@ -11,10 +11,11 @@ export interface LayerDownloadTotals {
 }
 
 /**
- * The layers of one image, all fetched into the blob cache at once (the registry client's limiter bounds how
- * many transfer together). The archive writer asks for each layer's file in manifest order through
- * {@link layerFile} and gets it as soon as that blob is complete, so writing the first layers overlaps with
- * downloading the others. The first failure aborts the other downloads.
+ * The layers of one image, fetched into the blob cache in manifest order, `concurrency` at a time (the
+ * registry client's limiter is a second bound). The archive writer takes the layers in that same order through
+ * {@link layerFile} and gets each as soon as its blob is complete, so writing the first layers overlaps with
+ * downloading the next ones. Starting every layer at once would make them share the bandwidth and finish
+ * together, late, leaving the writer idle meanwhile. The first failure aborts the other downloads.
  */
 export class LayerDownloads {
   readonly #fills = new Map<Digest, Promise<string>>();
@@ -27,7 +28,12 @@ export class LayerDownloads {
     private readonly client: RegistryClient,
     private readonly repository: RepositoryName,
     private readonly cache: BlobCache,
-    private readonly options: { signal?: AbortSignal; onProgress?: (event: FetchProgress) => void },
+    private readonly options: {
+      signal?: AbortSignal;
+      onProgress?: (event: FetchProgress) => void;
+      /** Blobs transferring at once (default 2). */
+      concurrency?: number;
+    },
   ) {
     const { signal } = options;
     if (signal) {
@@ -38,11 +44,11 @@ export class LayerDownloads {
     }
   }
 
-  /** Starts fetching every layer not started yet (each unique digest once). */
+  /** Queues every layer not queued yet (each unique digest once), in the order given. */
   start(layers: readonly Descriptor[]): void {
     for (const layer of layers) {
       if (this.#fills.has(layer.digest)) continue;
-      const fill = this.#fill(layer);
+      const fill = this.#slot().then((release) => this.#fill(layer).finally(release));
       fill.catch((error: unknown) => {
         this.#failure ??= error;
         this.#controller.abort(error);
@@ -74,6 +80,28 @@ export class LayerDownloads {
     this.#controller.abort(reason);
     await Promise.allSettled(this.#fills.values());
     this.#detach();
+  }
+
+  readonly #waiting: Array<() => void> = [];
+  #active = 0;
+
+  /** A first-come-first-served slot among `concurrency`; resolves to its release. */
+  #slot(): Promise<() => void> {
+    const limit = Math.max(1, this.options.concurrency ?? 2);
+    return new Promise((resolve) => {
+      const grant = () => {
+        this.#active++;
+        let released = false;
+        resolve(() => {
+          if (released) return;
+          released = true;
+          this.#active--;
+          this.#waiting.shift()?.();
+        });
+      };
+      if (this.#active < limit) grant();
+      else this.#waiting.push(grant);
+    });
   }
 
   async #fill(layer: Descriptor): Promise<string> {

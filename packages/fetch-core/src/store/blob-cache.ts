@@ -1,4 +1,4 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Descriptor, type Digest, digestAlgorithm, digestHex, parseDigest } from '@isar/oci-spec';
 import { FetchCoreError } from '../errors.js';
@@ -44,6 +44,13 @@ export class BlobCache {
     } catch {
       return undefined;
     }
+  }
+
+  /** Drops a cached blob found to be damaged (its content does not match its digest); a missing one is fine. */
+  async evict(digest: Digest): Promise<void> {
+    await unlink(this.pathOf(digest)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
   }
 
   /**
