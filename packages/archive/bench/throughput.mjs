@@ -19,7 +19,9 @@ function timed(command, args) {
   const start = process.hrtime.bigint();
   // BENCH_NICE=-15 (as root) gives every measured command the same priority over other load on a shared machine.
   const nice = process.env.BENCH_NICE ? ['nice', '-n', process.env.BENCH_NICE] : [];
-  const result = spawnSync('/usr/bin/time', ['-f', '%U %S %M', ...nice, command, ...args], { encoding: 'utf-8' });
+  const result = spawnSync('/usr/bin/time', ['-f', '%U %S %M', ...nice, command, ...args], {
+    encoding: 'utf-8',
+  });
   const wall = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr}`);
   const [user, sys, rssKb] = result.stderr.trim().split('\n').pop().split(' ').map(Number);
@@ -71,7 +73,9 @@ for (let round = 0; round < rounds; round++) {
   for (const [name, run] of Object.entries(cases)) results[name].push(run());
 }
 const median = (values) => values.slice().sort((x, y) => x - y)[Math.floor(values.length / 2)];
-console.log(`CPU: ${cpus()[0]?.model} x${cpus().length}; layout ${layout}; ${rounds} rounds, alternating; nice ${process.env.BENCH_NICE ?? 0}`);
+console.log(
+  `CPU: ${cpus()[0]?.model} x${cpus().length}; layout ${layout}; ${rounds} rounds, alternating; nice ${process.env.BENCH_NICE ?? 0}`,
+);
 const base = median(results['skopeo docker-archive + zstd -T2 -3'].map((r) => r.wall));
 for (const [name, runs] of Object.entries(results)) {
   const wall = median(runs.map((r) => r.wall));
