@@ -6,6 +6,7 @@ import { debianArchToPlatform } from '../arch/debian-arch.js';
 import { CACHE_SUBDIR, localFile, resolveInside } from '../cache/local-file.js';
 import { FetchCoreError } from '../errors.js';
 import { DEFAULT_CHECKSUM_POLICY } from '../policy/checksum-policy.js';
+import { removeStaleTempFiles } from '../store/atomic-file.js';
 import { BlobCache } from '../store/blob-cache.js';
 import { acquireLock } from '../store/file-lock.js';
 import { type DockerUrl, parseDockerUrl } from '../url/docker-url.js';
@@ -135,6 +136,8 @@ async function fetchLocked(
     layers: layers.map((l) => ({ digest: l.digest, size: l.size })),
   });
 
+  // We hold the lock: temp files of this archive are from writers that were killed.
+  await removeStaleTempFiles(plan.path);
   const cacheDir = options.blobCache ?? defaultBlobCacheDir(options.dlDir);
   const cache = cacheDir === false ? undefined : new BlobCache(cacheDir);
   const write = () => downloadAndWrite(plan, client, image, target.reference, layers, cache, zstd, options);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Where the content for `finalPath` is written before it is published: same directory, so rename is atomic. */
@@ -8,6 +8,30 @@ export function tempPathFor(finalPath: string): string {
     dirname(finalPath),
     `.${basename(finalPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
   );
+}
+
+/**
+ * Removes temp files of `finalPath` left by writers that were killed (`kill -9`, power cut) before they could
+ * clean up. Only safe while holding the target's lock: then no live writer has a temp file for it. Returns how
+ * many were removed.
+ */
+export async function removeStaleTempFiles(finalPath: string): Promise<number> {
+  const prefix = `.${basename(finalPath)}.tmp-`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(finalPath));
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    await unlink(join(dirname(finalPath), name)).then(
+      () => removed++,
+      () => {},
+    );
+  }
+  return removed;
 }
 
 /**

@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Descriptor, Digest } from '@isar/oci-spec';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { publishAtomically } from './atomic-file.js';
+import { publishAtomically, removeStaleTempFiles } from './atomic-file.js';
 import { BlobCache } from './blob-cache.js';
 import { acquireLock } from './file-lock.js';
 
@@ -89,6 +89,19 @@ describe('publishAtomically', () => {
     expect(await readdir(join(dir, 'out'))).toEqual(['image.zst']);
     await publishAtomically(target, (tmp) => writeFile(tmp, 'new'));
     expect(await readFile(target, 'utf8')).toBe('new');
+  });
+});
+
+describe('removeStaleTempFiles', () => {
+  it("removes the temp files of one target (a killed writer's), nothing else", async () => {
+    const target = join(dir, 'image.zst');
+    await writeFile(join(dir, '.image.zst.tmp-123-abcd'), 'half');
+    await writeFile(join(dir, '.image.zst.tmp-456-beef'), 'half');
+    await writeFile(join(dir, '.other.zst.tmp-123-abcd'), 'other target');
+    await writeFile(target, 'published');
+    expect(await removeStaleTempFiles(target)).toBe(2);
+    expect((await readdir(dir)).sort()).toEqual(['.other.zst.tmp-123-abcd', 'image.zst']);
+    expect(await removeStaleTempFiles(join(dir, 'missing-dir', 'x.zst'))).toBe(0);
   });
 });
 
