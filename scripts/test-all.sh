@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pnpm typecheck --output-logs=errors-only
-pnpm lint --output-logs=errors-only
+pnpm lint
 pnpm test
