@@ -1,0 +1,152 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type BuiltImage,
+  buildImage,
+  type FaultProxy,
+  faultProxy,
+  pushImage,
+  type Registry,
+  startRegistry,
+  type TmpDir,
+  tmpDir,
+} from '@isar/testkit';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { cli, startCli } from './cli-process.js';
+
+/** What bitbake and power cuts do to a fetch: kill -9, parallel tasks on one URL, repeats. */
+let registry: Registry;
+let image: BuiltImage;
+let repo: string;
+let indexDigest: string;
+let work: TmpDir;
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  image = await buildImage({ platforms: ['linux/amd64', 'linux/arm64'], layers: [0, 12_000_000] });
+  repo = `${registry.host}/demo/big`;
+  indexDigest = (await pushImage(image, `${repo}:1`)).digest;
+});
+afterAll(async () => {
+  await registry?.stop();
+});
+beforeEach(async () => {
+  work = await tmpDir('isar-fetch-robust-');
+});
+afterEach(async () => {
+  await work.cleanup();
+});
+
+const amd64 = () => {
+  const manifest = image.manifests.find((m) => m.platform === 'linux/amd64');
+  if (!manifest) throw new Error('no amd64');
+  return manifest;
+};
+const bigLayer = () => amd64().layers.reduce((a, b) => (b.size > a.size ? b : a));
+
+describe('kill -9 in the middle of a download, then run again', () => {
+  let proxy: FaultProxy;
+  afterEach(async () => {
+    await proxy?.stop();
+  });
+
+  it('resumes the partial blob with Range and publishes a correct archive; nothing partial at the path', async () => {
+    const big = bigLayer();
+    const half = Math.floor(big.size / 2);
+    const isBig = (r: { method: string; path: string }) => r.method === 'GET' && r.path.endsWith(big.digest);
+    // First GET of the big blob: half of it, then a reset; the client's own Range retry then hangs, and we kill it.
+    proxy = await faultProxy(registry.url, [
+      { kind: 'reset-after-bytes', bytes: half, times: 1, match: isBig },
+      { kind: 'delay', ms: 60_000, times: 1, match: (r) => isBig(r) && proxy.applied[0] === 1 },
+    ]);
+    const url = `docker://${proxy.host}/demo/big;tag=1;digest=${indexDigest}`;
+    const dlDir = join(work.path, 'dl');
+    const args = ['fetch', url, '--dl-dir', dlDir, '--arch', 'amd64', '--json', '--quiet'];
+    const first = startCli(args);
+    for (let i = 0; i < 600 && proxy.requests.filter(isBig).length < 2; i++) await sleep(50);
+    expect(proxy.requests.filter(isBig).length).toBe(2);
+    first.child.kill('SIGKILL');
+    expect((await first.done).signal).toBe('SIGKILL');
+
+    const local = (await cli(['localpath', url, '--arch', 'amd64'])).stdout.trim();
+    const finalPath = join(dlDir, local);
+    await expect(stat(finalPath)).rejects.toThrow();
+    const blobs = join(dlDir, 'container-images/blobs/sha256');
+    const partial = await stat(join(blobs, `${big.digest.slice(7)}.partial`));
+    expect(partial.size).toBeGreaterThan(0);
+    expect(partial.size).toBeLessThan(big.size);
+
+    const before = proxy.requests.length;
+    const again = await cli(args);
+    expect(again.code, again.stderr).toBe(0);
+    const result = JSON.parse(again.stdout);
+    expect(result.path).toBe(finalPath);
+    const resumed = proxy.requests.slice(before).filter(isBig);
+    expect(resumed.map((r) => r.headers.range)).toEqual([`bytes=${partial.size}-`]);
+    // Only the rest of the big blob came over the network; the small layer finished in the first run.
+    expect(result.bytesDownloaded).toBe(big.size - partial.size);
+    expect(result.bytesFromCache).toBe(
+      amd64().layers.reduce((s, l) => s + l.size, 0) - result.bytesDownloaded,
+    );
+    expect((await cli(['verify', finalPath])).code).toBe(0);
+    // No temp archive, lock or partial blob is left behind.
+    const dir = await readdir(join(dlDir, 'container-images/amd64'));
+    expect(dir.sort()).toEqual([local.split('/').pop(), `${local.split('/').pop()}.isar-fetch.json`]);
+    expect((await readdir(blobs)).filter((n) => !/^[0-9a-f]{64}$/.test(n))).toEqual([]);
+  });
+});
+
+describe('parallel fetches', () => {
+  it('two processes on one URL: one correct file, both succeed, each layer downloaded once', async () => {
+    const dlDir = join(work.path, 'dl');
+    const url = `docker://${repo};tag=1`;
+    const args = ['fetch', url, '--dl-dir', dlDir, '--arch', 'amd64', '--json', '--quiet'];
+    const layerGets = async () =>
+      (await registry.accessLog()).filter(
+        (e) =>
+          e.kind === 'blob' && e.method === 'GET' && amd64().layers.some((l) => e.path.endsWith(l.digest)),
+      ).length;
+    const before = await layerGets();
+    const [a, b] = await Promise.all([cli(args), cli(args)]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    const [ra, rb] = [JSON.parse(a.stdout), JSON.parse(b.stdout)];
+    expect(ra.path).toBe(rb.path);
+    expect([ra.cacheHit, rb.cacheHit].sort()).toEqual([false, true]);
+    expect((await layerGets()) - before).toBe(amd64().layers.length);
+    expect((await cli(['verify', ra.path])).code).toBe(0);
+    expect((await readdir(join(dlDir, 'container-images/amd64'))).filter((n) => n.includes('.tmp-'))).toEqual(
+      [],
+    );
+  });
+
+  it('different URLs in one DL_DIR at once: both succeed', async () => {
+    const dlDir = join(work.path, 'dl');
+    const runs = await Promise.all(
+      ['amd64', 'arm64'].map((arch) =>
+        cli(['fetch', `docker://${repo};tag=1`, '--dl-dir', dlDir, '--arch', arch, '--quiet']),
+      ),
+    );
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    expect(runs[0]?.stdout).not.toBe(runs[1]?.stdout);
+  });
+});
+
+describe('a digest-pinned repeat', () => {
+  it('performs no HTTP request at all', async () => {
+    const dlDir = join(work.path, 'dl');
+    const args = ['fetch', `docker://${repo};digest=${indexDigest}`, '--dl-dir', dlDir, '--arch', 'arm64'];
+    const first = await cli(args);
+    expect(first.code, first.stderr).toBe(0);
+    const logged = (await registry.accessLog()).length;
+    const again = await cli([...args, '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      cacheHit: true,
+      bytesDownloaded: 0,
+      path: first.stdout.trim(),
+    });
+    expect((await registry.accessLog()).length).toBe(logged);
+  });
+});
