@@ -44,17 +44,21 @@ try {
   for (const arch of ['amd64', 'armhf']) {
     run(isarFetch, ['fetch', url, '--dl-dir', dlDir, '--arch', arch]);
   }
-  step('A digest-pinned URL is answered from the cache, with no network at all');
-  run(isarFetch, [
-    'fetch',
-    `${url};digest=${digest}`,
-    '--dl-dir',
-    dlDir,
-    '--arch',
-    'amd64',
-    '--json',
-    '--quiet',
-  ]);
+  step('isar-fetch resolve: what the tag points at now, and the line that pins it in the recipe');
+  run(isarFetch, ['resolve', url, '--arch', 'armhf']);
+
+  step('With the digest pinned: layers come from the blob cache, and a repeat needs no network at all');
+  const pinned = `${url};digest=${digest}`;
+  const fetchPinned = () =>
+    JSON.parse(run(isarFetch, ['fetch', pinned, '--dl-dir', dlDir, '--arch', 'amd64', '--json', '--quiet']));
+  const first = fetchPinned();
+  console.log(
+    `first: ${first.bytesDownloaded} layer bytes downloaded, ${first.bytesFromCache} from the blob cache`,
+  );
+  const requestsBefore = (await registry.accessLog()).length;
+  const repeat = fetchPinned();
+  const requests = (await registry.accessLog()).length - requestsBefore;
+  console.log(`repeat: cache hit ${repeat.cacheHit} in ${repeat.seconds} s, ${requests} registry requests`);
 
   step('do_unpack: the archive is hard-linked into the recipe WORKDIR under the name Isar uses');
   const workdir = join(work.path, 'workdir');
