@@ -1,23 +1,17 @@
 import { defineConfig } from 'tsup';
+import { appBuild, nodeBuild } from '../../tsup.base.mjs';
 
 export default defineConfig([
-  {
-    // The workspace build: library entry with types, and the CLI that imports the packages' dist.
-    entry: ['src/index.ts', 'src/main.ts'],
-    format: ['esm'],
-    dts: { entry: 'src/index.ts' },
-    clean: false,
-    sourcemap: true,
-    target: 'node20',
-  },
+  // The workspace build: library entry with types, and the CLI that imports the packages' dist.
+  // `clean` is off because both builds write into dist (the build script empties it first).
+  appBuild({ clean: false }),
   {
     // The device build: ONE file with every JavaScript dependency inside, for Debian's nodejs (>= 20.19).
     // zstd-napi stays out: @isar/archive imports it lazily and falls back to the `zstd` command.
+    ...nodeBuild,
     entry: { 'container-loader': 'src/main.ts' },
     format: ['esm'],
     outExtension: () => ({ js: '.mjs' }),
-    platform: 'node',
-    target: 'node20',
     noExternal: [/.*/],
     external: ['zstd-napi'],
     splitting: false,

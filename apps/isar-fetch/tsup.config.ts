@@ -1,10 +1,4 @@
 import { defineConfig } from 'tsup';
+import { appBuild } from '../../tsup.base.mjs';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/main.ts'],
-  format: ['esm'],
-  dts: { entry: 'src/index.ts' },
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-});
+export default defineConfig(appBuild());
