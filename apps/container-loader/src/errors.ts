@@ -41,6 +41,7 @@ export class LoaderError extends Error {
   }
 }
 
+/** Whether `error` is a {@link LoaderError}, optionally with the given `code`. */
 export function isLoaderError(error: unknown, code?: LoaderErrorCode): error is LoaderError {
   return error instanceof LoaderError && (code === undefined || error.code === code);
 }

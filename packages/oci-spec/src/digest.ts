@@ -1,5 +1,6 @@
 import { OciSpecError } from './errors.js';
 
+/** The digest algorithms the OCI image spec registers (and registries serve). */
 export type DigestAlgorithm = 'sha256' | 'sha512';
 
 /** A content digest as `<algorithm>:<hex>`, e.g. `sha256:3f2a...`. Validated by {@link parseDigest}. */
@@ -30,6 +31,7 @@ export function parseDigest(value: string): Digest {
   return value as Digest;
 }
 
+/** Whether `value` is a valid digest (the check of {@link parseDigest}, without the error). */
 export function isDigest(value: string): value is Digest {
   try {
     parseDigest(value);
@@ -39,10 +41,12 @@ export function isDigest(value: string): value is Digest {
   }
 }
 
+/** The algorithm part of a digest: `sha256:ab...` -> `sha256`. */
 export function digestAlgorithm(digest: Digest): DigestAlgorithm {
   return digest.slice(0, digest.indexOf(':')) as DigestAlgorithm;
 }
 
+/** The hex part of a digest: `sha256:ab...` -> `ab...` (a blob's file name in an OCI layout). */
 export function digestHex(digest: Digest): string {
   return digest.slice(digest.indexOf(':') + 1);
 }

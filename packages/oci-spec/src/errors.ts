@@ -1,3 +1,4 @@
+/** Stable codes of {@link OciSpecError}: bad digest, bad platform, malformed document, no platform image. */
 export type OciSpecErrorCode =
   | 'INVALID_DIGEST'
   | 'INVALID_PLATFORM'

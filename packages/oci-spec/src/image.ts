@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from './types.js';
 
+/** Options of {@link Image.openLayer}: `signal` aborts the open and the stream. */
 export interface OpenOptions {
   signal?: AbortSignal;
 }

@@ -16,6 +16,7 @@ export const MediaType = {
   dockerForeignLayerGzip: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
 } as const;
 
+/** One of the media types in {@link MediaType}. */
 export type KnownMediaType = (typeof MediaType)[keyof typeof MediaType];
 
 /** Media types that name an index (multi-platform list). */
@@ -33,6 +34,7 @@ export function isSchema1MediaType(mediaType: string | undefined): boolean {
   return mediaType === MediaType.dockerManifestV1 || mediaType === MediaType.dockerManifestV1Signed;
 }
 
+/** How a layer blob is compressed, as {@link layerCompression} reads it from the media type. */
 export type LayerCompression = 'gzip' | 'zstd' | 'none';
 
 /** How a layer blob is compressed, judged from its media type (`+gzip`, `.gzip`, `+zstd`, plain `.tar`). */

@@ -19,6 +19,7 @@ export interface CliIo {
   signal?: AbortSignal;
 }
 
+/** Exit codes of `container-loader` (see {@link main}). */
 export const ExitCode = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 /**

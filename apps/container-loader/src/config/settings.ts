@@ -2,7 +2,9 @@ import { isAbsolute, resolve } from 'node:path';
 import { LoaderError } from '../errors.js';
 import type { ConfigAssignment } from './config-file.js';
 
+/** The engines the loader can load into (`--engine`, `CONTAINER_ENGINE`). */
 export const ENGINES = ['docker', 'podman', 'registry'] as const;
+/** One of {@link ENGINES}. */
 export type EngineName = (typeof ENGINES)[number];
 
 /** Where the `registry` engine pushes when nothing else is said: a registry on the device itself. */

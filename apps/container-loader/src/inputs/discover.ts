@@ -16,8 +16,10 @@ export interface LoadItem {
   line?: number;
 }
 
+/** Where the images to load were listed: an image.list file, or a scan of the images directory. */
 export type InputSource = { kind: 'list'; file: string } | { kind: 'scan'; dir: string };
 
+/** What {@link discoverInputs} found: where the list of images came from, the images, and bad list lines. */
 export interface DiscoveredInputs {
   source: InputSource;
   items: LoadItem[];

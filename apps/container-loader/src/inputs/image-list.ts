@@ -19,6 +19,7 @@ export interface ListProblem {
   message: string;
 }
 
+/** What {@link parseImageList} read: the listed images and the malformed lines. */
 export interface ParsedImageList {
   images: ListedImage[];
   problems: ListProblem[];

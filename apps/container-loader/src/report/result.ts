@@ -1,6 +1,7 @@
 import type { EngineName } from '../config/settings.js';
 import type { LoadedImage } from '../engines/engine.js';
 
+/** The end of one image's run: loaded, already present (skipped), or failed. */
 export type ImageStatus = 'loaded' | 'skipped' | 'failed';
 
 /** What happened to one archive (one image.list line, or one scanned file). */

@@ -7,6 +7,7 @@ import { type DiscoveredInputs, discoverInputs, type LoadItem } from '../inputs/
 import { type ImageResult, type LoadReport, summarize } from '../report/result.js';
 import { deleteArchive } from './delete-archive.js';
 
+/** Options of {@link loadImages}: abort signal and a callback per finished image. */
 export interface LoadImagesOptions {
   signal?: AbortSignal;
   /** Called as soon as each image is done (the journal gets a line per image while the run goes on). */

@@ -16,6 +16,9 @@ export interface BlobLocation {
   get(start: number, signal: AbortSignal): Promise<HttpResponse>;
 }
 
+/**
+ * Options of a verified blob stream: abort signal, resuming at an offset with the prefix's hash, progress.
+ */
 export interface BlobReadOptions {
   signal?: AbortSignal;
   /**

@@ -8,11 +8,15 @@ import { isRegistryError } from '../errors/registry-error.js';
 import type { BlobReadOptions } from './blob-reader.js';
 import { DigestVerifier } from './digest-verifier.js';
 
+/** Options of {@link RegistryClient.downloadBlobToFile}: abort signal and byte progress. */
 export interface DownloadToFileOptions {
   signal?: AbortSignal;
   onProgress?: (bytes: number, total: number) => void;
 }
 
+/**
+ * What {@link RegistryClient.downloadBlobToFile} did: the final path, and how many bytes were new or resumed.
+ */
 export interface DownloadResult {
   readonly path: string;
   /** Bytes that came over the network in this call. */

@@ -10,13 +10,16 @@ import type { ImagePushOptions } from '../push/image-push.js';
 import type { Reference } from '../reference/reference.js';
 import type { CallOptions } from './options.js';
 
+/** Options of {@link RegistryClient.getImage}: which platform to take from an index. */
 export interface GetImageOptions extends CallOptions {
   /** Platform to pick from an index (default: this machine's, `linux/<arch>`). */
   platform?: Platform;
 }
 
+/** Options of {@link RegistryClient.openBlob} (see {@link BlobReadOptions}). */
 export interface OpenBlobOptions extends BlobReadOptions {}
 
+/** Options of {@link RegistryClient.pushImage} and {@link RegistryClient.pushIndex}. */
 export type PushImageOptions = ImagePushOptions;
 
 /** What {@link RegistryClient.pushImage} did. */

@@ -4,8 +4,13 @@ import { parse as parseToml } from 'smol-toml';
 import { RegistryError } from '../errors/registry-error.js';
 import { type ClientEnvironment, configHome, etcPath } from './environment.js';
 
+/**
+ * registries.conf `pull-from-mirror`: which references a mirror may serve (`digest-only` keeps tags
+ * upstream).
+ */
 export type PullFromMirror = 'all' | 'digest-only' | 'tag-only';
 
+/** One `[[registry.mirror]]` table of containers-registries.conf(5). */
 export interface MirrorConfig {
   readonly location: string;
   readonly insecure: boolean;
@@ -23,6 +28,7 @@ export interface RegistryConfig {
   readonly mirrors: readonly MirrorConfig[];
 }
 
+/** What {@link loadRegistriesConf} read: the `[[registry]]` tables, and the files they came from. */
 export interface RegistriesConf {
   /** The files read, in order (drop-ins after the main file). */
   readonly files: readonly string[];

@@ -97,6 +97,7 @@ export class RegistryError extends Error {
   }
 }
 
+/** Whether `error` is a {@link RegistryError}, optionally with the given `code`. */
 export function isRegistryError(error: unknown, code?: RegistryErrorCode): error is RegistryError {
   return error instanceof RegistryError && (code === undefined || error.code === code);
 }

@@ -4,6 +4,7 @@ import { abortReason, sleep } from './abort.js';
 import { discardBody } from './body.js';
 import { type HttpResponse, header, type Send } from './types.js';
 
+/** How requests are retried after network errors and 408/429/5xx answers: attempts, backoff and time caps. */
 export interface RetryPolicy {
   /** Tries in all, the first included (default 5). */
   attempts: number;
@@ -17,6 +18,7 @@ export interface RetryPolicy {
   onRetry?: (event: RetryEvent) => void;
 }
 
+/** One retry about to happen: the attempt that failed, the wait before the next one, and why. */
 export interface RetryEvent {
   readonly attempt: number;
   readonly delayMs: number;

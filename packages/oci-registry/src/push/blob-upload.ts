@@ -12,6 +12,7 @@ import type { PullSource, RepositoryName } from '../mirror/pull-sources.js';
 /** Opens the blob's bytes afresh (called again when an upload is restarted). */
 export type BlobContent = () => Readable | Promise<Readable>;
 
+/** Options of {@link RegistryClient.pushBlob}: cross-repository mount, chunked upload, progress, restarts. */
 export interface UploadOptions {
   signal?: AbortSignal;
   /** Try a cross-repository mount from this repository first (same registry only). */
@@ -23,6 +24,7 @@ export interface UploadOptions {
   restarts?: number;
 }
 
+/** How a pushed blob got there: already present, mounted from another repository, or uploaded. */
 export type UploadOutcome = 'exists' | 'mounted' | 'uploaded';
 
 /** HEADs a blob: its size when the repository has it, `undefined` on 404. */

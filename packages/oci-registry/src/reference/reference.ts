@@ -19,4 +19,5 @@ export interface Reference {
 export const DOCKER_HUB = 'docker.io';
 /** Where Docker Hub's registry API is actually served. */
 export const DOCKER_HUB_ENDPOINT = 'registry-1.docker.io';
+/** The tag a reference without tag or digest means, as in docker and skopeo. */
 export const DEFAULT_TAG = 'latest';
