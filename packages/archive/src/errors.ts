@@ -48,6 +48,7 @@ export class ArchiveError extends Error {
   }
 }
 
+/** Whether `error` is an {@link ArchiveError}, optionally with the given `code`. */
 export function isArchiveError(error: unknown, code?: ArchiveErrorCode): error is ArchiveError {
   return error instanceof ArchiveError && (code === undefined || error.code === code);
 }

@@ -12,6 +12,9 @@ import { type ArchiveOutput, TarWriter } from '../tar/tar-writer.js';
 import { dockerManifestJson, repositoriesJson } from './docker-manifest.js';
 import { legacyLayers } from './legacy-layers.js';
 
+/**
+ * Options of {@link writeDockerArchive}: the repo tags, the output, compression and how layers are sourced.
+ */
 export interface DockerArchiveOptions {
   /** `name:tag`s for `manifest.json` and `repositories` (normalised: `debian:bookworm` -> `docker.io/library/debian:bookworm`). */
   repoTags: readonly string[];
@@ -34,6 +37,7 @@ export interface DockerArchiveOptions {
   onProgress?: (progress: WriteProgress) => void;
 }
 
+/** One layer as {@link writeDockerArchive} wrote it. */
 export interface WrittenLayer {
   /** Digest of the compressed blob the layer came from. */
   digest: Digest;
@@ -44,6 +48,7 @@ export interface WrittenLayer {
   streamed: boolean;
 }
 
+/** What {@link writeDockerArchive} wrote: tags, config digest, layers and sizes. */
 export interface DockerArchiveResult {
   format: 'docker-archive';
   repoTags: string[];

@@ -24,6 +24,9 @@ import { ociIndexJson, ociLayoutJson } from './oci-index-json.js';
 /** Opens the image a descriptor of an index names (e.g. a registry client or an OCI layout). */
 export type ImageResolver = (descriptor: Descriptor, options: OpenOptions) => Promise<Image>;
 
+/**
+ * Options of {@link writeOciArchive}: the repo tags, the output, compression, and which platforms to keep.
+ */
 export interface OciArchiveOptions {
   /** `name:tag`s for index.json annotations, `manifest.json` and `repositories`. */
   repoTags: readonly string[];
@@ -41,6 +44,7 @@ export interface OciArchiveOptions {
   onProgress?: (progress: WriteProgress) => void;
 }
 
+/** What {@link writeOciArchive} wrote: tags, the digests index.json and manifest.json point at, sizes. */
 export interface OciArchiveResult {
   format: 'oci';
   repoTags: string[];

@@ -6,6 +6,7 @@ import { Verifier } from '../internal/verifier.js';
 import { isZstdFrame } from '../layer/zstd-frame.js';
 import { createZstdDecompressor } from '../zstd/zstd-decompressor.js';
 
+/** The outer compression of an archive, told from its magic bytes. */
 export type ArchiveCompressionKind = 'zstd' | 'gzip' | 'none';
 
 /** The tar bytes of an archive, whatever its outer compression, plus a counter of the raw bytes read. */

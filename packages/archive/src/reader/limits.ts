@@ -14,6 +14,10 @@ export interface ReadLimits {
   maxNameLength: number;
 }
 
+/**
+ * The reader's limits when none are given: 100 000 entries, 64 GiB per entry, 256 GiB in all, 4 MiB per JSON
+ * document, 64 MiB of documents, 4096-character names.
+ */
 export const defaultReadLimits: Readonly<ReadLimits> = Object.freeze({
   maxEntries: 100_000,
   maxEntrySize: 64 * 2 ** 30,

@@ -9,6 +9,10 @@ import { defaultReadLimits, type ReadLimits } from './limits.js';
 import { readOciImages } from './oci-index-reader.js';
 import { type ArchiveEntryInfo, walkTar } from './tar-walk.js';
 
+/**
+ * Options of {@link readArchive} and {@link verifyArchive}: limits, deep layer checks, an entry sink, abort
+ * signal.
+ */
 export interface ReadArchiveOptions {
   signal?: AbortSignal;
   limits?: Partial<ReadLimits>;

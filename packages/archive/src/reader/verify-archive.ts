@@ -20,6 +20,7 @@ export interface VerifiedImage {
   loadable: boolean;
 }
 
+/** What {@link verifyArchive} proved: the archive's format and compression, its images, and its size. */
 export interface VerifyReport {
   format: ArchiveContents['format'];
   compression: ArchiveContents['compression'];

@@ -47,6 +47,7 @@ export interface OciLayout {
   image(platform?: Platform | string): LayoutImage;
 }
 
+/** Options of {@link openLayout}: which ref of index.json to open, and an abort signal. */
 export interface OpenLayoutOptions {
   /** Which `org.opencontainers.image.ref.name` to open; optional when index.json holds one entry. */
   ref?: string;

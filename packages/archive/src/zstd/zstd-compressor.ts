@@ -4,6 +4,7 @@ import { ArchiveError } from '../errors.js';
 import { addonLoadError, loadZstdAddon, type ZstdBinding } from './zstd-addon.js';
 import { runZstdCommand } from './zstd-command.js';
 
+/** Options of {@link createZstdCompressor}. */
 export interface ZstdCompressorOptions {
   /** zstd level, 1..22 (default 3, as Isar's `ZSTD_DEFAULTS`). */
   level?: number;
@@ -21,9 +22,15 @@ export interface ZstdCompressorOptions {
   signal?: AbortSignal;
 }
 
+/** zstd level when none is given: 3, Isar's `ZSTD_DEFAULTS`. */
 export const defaultZstdLevel = 3;
+/**
+ * Bytes per zstd worker job when none is given (2 MiB); part of the output format, see {@link
+ * ZstdCompressorOptions}.
+ */
 export const defaultZstdJobSize = 2 << 20;
 
+/** zstd worker threads when none are given: the CPU count, between 1 and 8. */
 export function defaultZstdThreads(): number {
   return Math.min(8, Math.max(1, availableParallelism()));
 }

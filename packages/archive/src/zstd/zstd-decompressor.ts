@@ -3,6 +3,7 @@ import { ArchiveError } from '../errors.js';
 import { addonLoadError, loadZstdAddon, type ZstdBinding } from './zstd-addon.js';
 import { runZstdCommand } from './zstd-command.js';
 
+/** Options of {@link createZstdDecompressor}. */
 export interface ZstdDecompressorOptions {
   /**
    * Largest window accepted, as a power of two (default 27 = 128 MiB, zstd's own default limit), which
