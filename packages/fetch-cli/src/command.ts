@@ -15,6 +15,7 @@ export interface OptionSpec {
   readonly description: string;
 }
 
+/** One positional argument of a {@link Command}, for checking and help. */
 export interface PositionalSpec {
   readonly name: string;
   readonly description: string;
@@ -39,6 +40,7 @@ export interface Command {
 
 type ParseArgsOptions = NonNullable<ParseArgsConfig['options']>;
 
+/** Option values as `node:util` `parseArgs` returns them. */
 export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 /** What a running command sees: parsed arguments with checked accessors, the io, the abort signal. */

@@ -35,6 +35,7 @@ export function commandUsage(program: ProgramInfo, command: Command): string {
   return usageOf(program, command);
 }
 
+/** The program's `--help` text: usage and the list of commands. */
 export function programHelp(program: ProgramInfo, commands: readonly Command[]): string {
   return [
     `Usage: ${program.name} <command> [options]`,
@@ -54,6 +55,7 @@ export function programHelp(program: ProgramInfo, commands: readonly Command[]):
   ].join('\n');
 }
 
+/** The `--help` text of one command: usage, description, arguments and options. */
 export function commandHelp(program: ProgramInfo, command: Command): string {
   const options = { ...command.options, ...GLOBAL_OPTIONS };
   return [

@@ -9,12 +9,14 @@ import { commandHelp, commandUsage, GLOBAL_OPTIONS, programHelp } from './help.j
 import type { CliIo, ProgramInfo } from './io.js';
 import { VERSION } from './version.js';
 
+/** The program {@link run} speaks as unless told otherwise: `isar-fetch` at this package's version. */
 export const DEFAULT_PROGRAM: ProgramInfo = {
   name: 'isar-fetch',
   version: VERSION,
   description: "Fetch container images from registries into Isar's download cache.",
 };
 
+/** Options of {@link run}. */
 export interface RunOptions {
   /** Name and version shown in messages, `--help` and `--version`. */
   readonly program?: ProgramInfo;

@@ -40,6 +40,7 @@ const INPUT_CODES: ReadonlySet<FetchCoreErrorCode> = new Set<FetchCoreErrorCode>
   'INVALID_OPTION',
 ]);
 
+/** Options of {@link FetchCoreError}: the cause, and what the CLI prints after the message. */
 export interface FetchCoreErrorOptions extends ErrorOptions {
   /** A short suggestion for the user, printed by the CLI after the message. */
   hint?: string;

@@ -32,6 +32,7 @@ export interface FetchJson {
   srcUri?: string;
 }
 
+/** The `--json` object of `fetch` for a fetch result. */
 export function fetchJson(result: FetchResult): FetchJson {
   return {
     path: result.path,
@@ -65,6 +66,9 @@ function zstdSettings(ctx: CommandContext): ZstdSettings {
   return { ...(level !== undefined ? { level } : {}), ...(threads !== undefined ? { threads } : {}) };
 }
 
+/**
+ * `fetch <url> --dl-dir <dir> --arch <debian-arch>`: fetch an image into DL_DIR and print the archive's path.
+ */
 export const fetchCommand: Command = {
   name: 'fetch',
   summary: "fetch an image into DL_DIR as Isar's fetcher names it; prints the archive's path",

@@ -19,6 +19,7 @@ const CODE_ALIASES: Readonly<Record<string, string>> = {
   CHECKSUM_MISMATCH: 'CHECKSUM_MISMATCH',
 };
 
+/** The `--json` error object for an error and the exit code it ends with. */
 export function jsonErrorReport(error: unknown, exitCode: number): JsonErrorReport {
   const fields = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {};
   const rawCode = typeof fields.code === 'string' ? fields.code : undefined;

@@ -31,6 +31,7 @@ function stacks(error: unknown): string[] {
   return lines;
 }
 
+/** How {@link reportError} turns an error into output: the exit code and the stderr lines. */
 export interface ErrorReport {
   readonly exitCode: number;
   /** What goes to stderr: the message as one line, a hint line when the error has one, stacks with debug. */

@@ -4,6 +4,7 @@ import { JsonProgress } from './json-progress.js';
 import { LineProgress } from './line-progress.js';
 import { type ProgressReporter, quietReporter } from './reporter.js';
 
+/** What {@link createReporter} decides from: `--quiet`, `--json`, and the program name for line prefixes. */
 export interface ReporterChoice {
   quiet: boolean;
   json: boolean;

@@ -16,6 +16,7 @@ export const DEBIAN_ARCHITECTURES = [
   'loong64',
 ] as const;
 
+/** One of {@link DEBIAN_ARCHITECTURES}. */
 export type DebianArch = (typeof DEBIAN_ARCHITECTURES)[number];
 
 /**
@@ -38,6 +39,7 @@ const PLATFORMS: Record<DebianArch, { architecture: string; variant?: string }> 
   loong64: { architecture: 'loong64' },
 };
 
+/** Whether `value` is a Debian architecture this package maps to an OCI platform. */
 export function isDebianArch(value: string): value is DebianArch {
   return Object.hasOwn(PLATFORMS, value);
 }

@@ -6,6 +6,7 @@ import type { FetchProgress } from './fetch-progress.js';
 /** The archive written into DL_DIR: what Isar ships today, or the digest-preserving OCI + docker tar. */
 export type ArchiveFormat = 'docker-archive' | 'oci';
 
+/** Every {@link ArchiveFormat}, for option parsing. */
 export const ARCHIVE_FORMATS: readonly ArchiveFormat[] = ['docker-archive', 'oci'];
 
 /** zstd settings of the published `.zst` (Isar's `ZSTD_DEFAULTS`: `--threads=<ncpu, at least 2> -3`). */
@@ -16,6 +17,7 @@ export interface ZstdSettings {
   threads?: number;
 }
 
+/** Options of {@link fetchImage}: where (DL_DIR), for which Debian architecture, in which format, and how. */
 export interface FetchOptions {
   /** Isar's `DL_DIR`: the archive goes to `<dlDir>/container-images/<arch>/...`. */
   dlDir: string;

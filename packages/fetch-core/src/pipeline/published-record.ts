@@ -23,6 +23,7 @@ export interface PublishedRecord {
   ino: number;
 }
 
+/** Where the record of a published archive lives: `<archive>.isar-fetch.json`, next to it. */
 export function recordPathOf(archivePath: string): string {
   return `${archivePath}.isar-fetch.json`;
 }

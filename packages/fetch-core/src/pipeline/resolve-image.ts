@@ -9,6 +9,7 @@ import { debianArchToPlatform } from '../arch/debian-arch.js';
 import { type DockerUrl, parseDockerUrl } from '../url/docker-url.js';
 import { srcUriLine, urlWithDigest } from '../url/format-docker-url.js';
 
+/** Options of {@link resolveImage}. */
 export interface ResolveOptions {
   /** Also pick the platform image for this Debian architecture (fetches the index and the manifest). */
   arch?: string;
@@ -17,6 +18,10 @@ export interface ResolveOptions {
   client?: RegistryClient;
 }
 
+/**
+ * What {@link resolveImage} found: the digest the tag points at, the SRC_URI line pinning it, the platform
+ * image.
+ */
 export interface ResolveResult {
   /** The reference as resolved: `<registry>/<repository>:<tag>`. */
   reference: string;

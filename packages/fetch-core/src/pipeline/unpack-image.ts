@@ -5,6 +5,7 @@ import { tempPathFor } from '../store/atomic-file.js';
 import { type DockerUrl, parseDockerUrl } from '../url/docker-url.js';
 import { redactDockerUrl } from '../url/redact.js';
 
+/** Options of {@link unpackImage}: the same DL_DIR and arch as the fetch, and the recipe's work directory. */
 export interface UnpackOptions {
   dlDir: string;
   arch: string;
@@ -12,6 +13,7 @@ export interface UnpackOptions {
   workdir: string;
 }
 
+/** What {@link unpackImage} did: where the archive now is, where it came from, linked or copied. */
 export interface UnpackResult {
   /** Absolute path of the file in the work directory. */
   path: string;

@@ -2,6 +2,7 @@ import { type VerifyReport, verifyArchive } from '@isar/archive';
 
 export type { VerifyReport } from '@isar/archive';
 
+/** Options of {@link verifyFetchedArchive}. */
 export interface VerifyOptions {
   signal?: AbortSignal;
   /** Also inflate the compressed layers of an `oci` archive to check their diff_ids (slower). */

@@ -7,6 +7,7 @@ import { redactDockerUrl } from '../url/redact.js';
 /** `BB_STRICT_CHECKSUM` values: `1` = a missing digest is an error, `0` = a warning, `ignore` = silent. */
 export type ChecksumPolicy = '1' | '0' | 'ignore';
 
+/** bitbake's default for `BB_STRICT_CHECKSUM`: a URL without digest is fetched with a warning. */
 export const DEFAULT_CHECKSUM_POLICY: ChecksumPolicy = '0';
 
 /** Strict parser for a flag value: `1`, `0`, `ignore`; empty or absent means the default `0`. */

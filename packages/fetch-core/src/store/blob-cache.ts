@@ -11,6 +11,7 @@ import { acquireLock, type LockOptions } from './file-lock.js';
  */
 export type BlobDownloader<T> = (path: string, signal: AbortSignal | undefined) => Promise<T>;
 
+/** A blob in the cache: its file, and what the downloader returned if it had to fetch it. */
 export interface BlobFill<T> {
   path: string;
   /** What the downloader returned; undefined when the blob was already in the cache. */

@@ -9,6 +9,7 @@ interface LockOwner {
   since: number;
 }
 
+/** Options of {@link acquireLock}: abort signal, a callback while it waits for another owner, polling. */
 export interface LockOptions {
   signal?: AbortSignal;
   /** Called once when the lock is busy, so a CLI can say what it waits for. */
@@ -17,6 +18,7 @@ export interface LockOptions {
   maxPollMs?: number;
 }
 
+/** A lock file held by this process; `release()` removes it. */
 export interface HeldLock {
   readonly path: string;
   release(): Promise<void>;

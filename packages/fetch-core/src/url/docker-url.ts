@@ -9,6 +9,7 @@ import { type Digest, parseDigest } from '@isar/oci-spec';
 import { FetchCoreError } from '../errors.js';
 import { DIGEST_LIKE, redactDockerUrl, splitAtSign } from './redact.js';
 
+/** The scheme of Isar's container SRC_URIs. */
 export const DOCKER_SCHEME = 'docker://';
 
 /** The parameters a `docker://` URL may carry. */
