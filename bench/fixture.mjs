@@ -7,6 +7,7 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   renameSync,
   statSync,
   writeFileSync,
@@ -36,7 +37,7 @@ function listFiles(root, out) {
     else if (e.isFile()) {
       try {
         const s = statSync(p);
-        out.push({ path: p, size: s.size });
+        out.push({ path: p, size: s.size, inode: `${s.dev}:${s.ino}` });
       } catch {}
     }
   }
@@ -66,9 +67,14 @@ function writeJsonBlob(layout, value) {
   return { digest, size: bytes.length };
 }
 
+/** Bumped whenever the recipe changes, so a fixture cached in bench/work by an older recipe is rebuilt. */
+const FIXTURE_VERSION = '2';
+
 export async function buildBenchFixture(workDir) {
   const layout = join(workDir, 'fixture');
-  if (existsSync(join(layout, 'index.json'))) return layout;
+  const stamp = join(layout, 'fixture-version');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === FIXTURE_VERSION) return layout;
+  execFileSync('rm', ['-rf', layout]);
   const tmp = join(workDir, 'fixture.tmp');
   execFileSync('rm', ['-rf', tmp]);
   mkdirSync(join(tmp, 'blobs', 'sha256'), { recursive: true });
@@ -83,8 +89,10 @@ export async function buildBenchFixture(workDir) {
     let bytes = 0;
     for (const f of files) {
       if (bytes >= spec.budget) break;
-      if (taken.has(f.path)) continue;
-      taken.add(f.path);
+      // tar stores a hard-linked file once (/usr/lib/x86_64-linux-gnu/dri has 13 names for one 25 MB file):
+      // count each inode once, or the layer comes out far below its budget.
+      if (taken.has(f.inode)) continue;
+      taken.add(f.inode);
       chosen.push(f.path.slice(1));
       bytes += f.size;
     }
@@ -133,6 +141,7 @@ export async function buildBenchFixture(workDir) {
     }),
   );
   for (const f of readdirSync(tmp)) if (f.endsWith('.list')) execFileSync('rm', [join(tmp, f)]);
+  writeFileSync(join(tmp, 'fixture-version'), `${FIXTURE_VERSION}\n`);
   renameSync(tmp, layout);
   console.error(`bench fixture: ${(total / 1e6).toFixed(0)} MB uncompressed in ${LAYERS.length} layers`);
   return layout;
