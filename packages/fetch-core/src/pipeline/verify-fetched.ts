@@ -1,4 +1,4 @@
-import { type VerifyReport, verifyArchive } from '@isar/archive';
+import type { VerifyReport } from '@isar/archive';
 
 export type { VerifyReport } from '@isar/archive';
 
@@ -14,7 +14,8 @@ export interface VerifyOptions {
  * layer's diff_id) and reports what it holds; throws `@isar/archive`'s `ArchiveError` on any problem. What
  * `isar-fetch verify` and the device's loader run before trusting a file.
  */
-export function verifyFetchedArchive(file: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyFetchedArchive(file: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const { verifyArchive } = await import('@isar/archive');
   return verifyArchive(file, {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.deep ? { deep: true } : {}),

@@ -1,11 +1,5 @@
 import { availableParallelism } from 'node:os';
-import {
-  type ArchiveCompression,
-  type LayerFileProvider,
-  type WriteProgress,
-  writeDockerArchive,
-  writeOciArchive,
-} from '@isar/archive';
+import type { ArchiveCompression, LayerFileProvider, WriteProgress } from '@isar/archive';
 import type { RegistryImage } from '@isar/oci-registry';
 import { FetchCoreError } from '../errors.js';
 import type { ArchiveFormat, ZstdSettings } from './fetch-options.js';
@@ -47,6 +41,8 @@ export interface WriteArchiveOptions {
 
 /** Writes the image as a zstd-compressed archive of the chosen format; resolves to the tar's size. */
 export async function writeArchive(image: RegistryImage, options: WriteArchiveOptions): Promise<number> {
+  // Loaded on first use: a cache hit (most fetches in a warm DL_DIR) never needs the writers.
+  const { writeDockerArchive, writeOciArchive } = await import('@isar/archive');
   const compression: ArchiveCompression = {
     zstd: { level: options.zstd.level, threads: options.zstd.threads },
   };
