@@ -2,7 +2,7 @@
  * Each published package, as npm installed it from its tarball: what the tarball holds, its package.json,
  * its entry points (ESM and CommonJS), what its exports map hides, and what its built files import.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { runChecked } from '@isar/testkit';
@@ -103,6 +103,22 @@ describe.each(PUBLISHED)('$name from its tarball', (pkg) => {
       // Importing the app's library entry does nothing; running dist/main.js (the bin) does.
       expect(manifest.sideEffects).toEqual(expect.arrayContaining(['./dist/main.js']));
     }
+  });
+
+  it('ships every file its exports map, main/module/types and bin point at', async () => {
+    const manifest = await readManifest(dir);
+    const targets = new Set<string>();
+    const walk = (node: unknown) => {
+      if (typeof node === 'string') targets.add(node);
+      else if (node && typeof node === 'object') for (const value of Object.values(node)) walk(value);
+    };
+    walk([manifest.exports, manifest.main, manifest.module, manifest.types, manifest.bin]);
+    expect(targets.size).toBeGreaterThan(1);
+    const missing: string[] = [];
+    for (const target of targets) {
+      await stat(join(dir, target)).catch(() => missing.push(target));
+    }
+    expect(missing).toEqual([]);
   });
 
   it('lists `types` first in every condition of its exports map', async () => {
