@@ -36,7 +36,7 @@ describe.each(PUBLISHED)('$name from its tarball', (pkg) => {
   const dir = installedDir(setup.projectDir, pkg.name);
   const tarball = setup.packed.find((p) => p.name === pkg.name)?.tarball ?? '';
 
-  it('holds the build, package.json and docs, nothing else', async () => {
+  it('holds the build, package.json, docs and licence, nothing else', async () => {
     const { stdout } = await runChecked('tar', ['-tzf', tarball]);
     const entries = stdout
       .trim()
@@ -45,7 +45,8 @@ describe.each(PUBLISHED)('$name from its tarball', (pkg) => {
     expect(entries).toContain('package.json');
     expect(entries).toContain('README.md');
     expect(entries).toContain('CHANGELOG.md');
-    const allowed = /^(package\.json|README\.md|CHANGELOG\.md|dist\/[^/]+|bin\/[^/]+\.js|systemd\/.+)$/;
+    expect(entries).toContain('LICENSE');
+    const allowed = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[^/]+|bin\/[^/]+\.js|systemd\/.+)$/;
     expect(entries.filter((e) => !allowed.test(e))).toEqual([]);
     expect(entries.filter((e) => /\.test\.|(^|\/)src\/|tsconfig|vitest/.test(e))).toEqual([]);
   });
