@@ -46,7 +46,8 @@ describe.each(PUBLISHED)('$name from its tarball', (pkg) => {
     expect(entries).toContain('README.md');
     expect(entries).toContain('CHANGELOG.md');
     expect(entries).toContain('LICENSE');
-    const allowed = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[^/]+|bin\/[^/]+\.js|systemd\/.+)$/;
+    const allowed =
+      /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[^/]+|bin\/[^/]+\.js|systemd\/.+)$/;
     expect(entries.filter((e) => !allowed.test(e))).toEqual([]);
     expect(entries.filter((e) => /\.test\.|(^|\/)src\/|tsconfig|vitest/.test(e))).toEqual([]);
   });
