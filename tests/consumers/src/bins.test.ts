@@ -148,5 +148,7 @@ describe('global install (docs/install.md)', () => {
     // Resolved from the global tree, not from the consumer project or the workspace.
     const link = await readFile(join(prefix, 'lib/node_modules/isar-fetch/package.json'), 'utf8');
     expect(JSON.parse(link).version).toBe(version('isar-fetch'));
-  });
+    // npm resolves every dependency of seven tarballs again for the global tree: over a minute on a busy
+    // two-core machine.
+  }, 240_000);
 });
