@@ -10,6 +10,7 @@ import {
 } from '@isar/fetch-core';
 import type { Command, CommandContext } from '../command.js';
 import { usageError } from '../errors/cli-error.js';
+import { ARCH_OPTION, DL_DIR_OPTION, DOCKER_URL_POSITIONAL } from '../options/image-flags.js';
 import { REGISTRY_OPTIONS, registryClientOptions } from '../options/registry-flags.js';
 import { parseZstdDefaults } from '../options/zstd-defaults.js';
 import { createReporter } from '../progress/create-reporter.js';
@@ -78,15 +79,10 @@ export const fetchCommand: Command = {
     'writes the archive compressed with zstd and publishes it atomically at\n' +
     '<dl-dir>/container-images/<arch>/[<variant>/]<name>_<digest|tag>.zst. A digest-pinned URL already there\n' +
     'is answered with no network. Prints the absolute path, or one JSON object with --json.',
-  positionals: [{ name: 'url', description: 'docker://[<host>/]<image>[;digest=<algo>:<hex>][;tag=<tag>]' }],
+  positionals: [DOCKER_URL_POSITIONAL],
   options: {
-    'dl-dir': { type: 'string', valueName: 'dir', required: true, description: "Isar's DL_DIR" },
-    arch: {
-      type: 'string',
-      valueName: 'debian-arch',
-      required: true,
-      description: 'Debian architecture (PACKAGE_ARCH): amd64, arm64, armhf, armel, i386, ...',
-    },
+    'dl-dir': DL_DIR_OPTION,
+    arch: ARCH_OPTION,
     format: {
       type: 'string',
       valueName: 'docker-archive|oci',

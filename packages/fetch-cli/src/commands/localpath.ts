@@ -1,5 +1,6 @@
 import { localFile, parseDockerUrl } from '@isar/fetch-core';
 import type { Command } from '../command.js';
+import { ARCH_OPTION, DOCKER_URL_POSITIONAL } from '../options/image-flags.js';
 
 /** `localpath <url> --arch <a>`: where Isar's fetcher keeps an image in DL_DIR. Pure; no network. */
 export const localpathCommand: Command = {
@@ -8,14 +9,9 @@ export const localpathCommand: Command = {
   description:
     "Prints where the image of a docker:// URL is kept in the download cache, relative to DL_DIR, as Isar's\n" +
     'container fetcher names it: container-images/<arch>/[<variant>/]<name>_<digest|tag>.zst',
-  positionals: [{ name: 'url', description: 'docker://[<host>/]<image>[;digest=<algo>:<hex>][;tag=<tag>]' }],
+  positionals: [DOCKER_URL_POSITIONAL],
   options: {
-    arch: {
-      type: 'string',
-      valueName: 'debian-arch',
-      required: true,
-      description: 'Debian architecture (PACKAGE_ARCH): amd64, arm64, armhf, armel, i386, ...',
-    },
+    arch: ARCH_OPTION,
   },
   run(ctx) {
     const url = parseDockerUrl(ctx.positional('url'));

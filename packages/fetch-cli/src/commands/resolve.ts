@@ -1,5 +1,6 @@
 import { parseDockerUrl, resolveImage } from '@isar/fetch-core';
 import type { Command } from '../command.js';
+import { DOCKER_URL_POSITIONAL } from '../options/image-flags.js';
 import { REGISTRY_OPTIONS, registryClientOptions } from '../options/registry-flags.js';
 
 /** `resolve <url> [--arch]`: what the tag points at now, and the recipe line that pins it. */
@@ -10,7 +11,7 @@ export const resolveCommand: Command = {
     "Asks the registry (HEAD) what the URL's tag points at: prints that digest (the multi-arch index for a\n" +
     'multi-arch image, as Isar pins it), then the line SRC_URI = "<url>;digest=<digest>". With --arch, a third\n' +
     'line names the platform image: its manifest digest and platform. Downloads no layers.',
-  positionals: [{ name: 'url', description: 'docker://[<host>/]<image>[;digest=<algo>:<hex>][;tag=<tag>]' }],
+  positionals: [DOCKER_URL_POSITIONAL],
   options: {
     arch: {
       type: 'string',

@@ -1,5 +1,6 @@
 import { parseDockerUrl, unpackImage } from '@isar/fetch-core';
 import type { Command } from '../command.js';
+import { DL_DIR_OPTION } from '../options/image-flags.js';
 
 /** `unpack <url> --dl-dir --arch --workdir`: Isar's do_unpack for a docker:// URL. */
 export const unpackCommand: Command = {
@@ -11,7 +12,7 @@ export const unpackCommand: Command = {
     'replaced atomically. No network. Fails (exit 1) when the image was not fetched for that arch.',
   positionals: [{ name: 'url', description: 'the docker:// URL as given to fetch' }],
   options: {
-    'dl-dir': { type: 'string', valueName: 'dir', required: true, description: "Isar's DL_DIR" },
+    'dl-dir': DL_DIR_OPTION,
     arch: {
       type: 'string',
       valueName: 'debian-arch',
