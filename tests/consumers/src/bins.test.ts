@@ -127,10 +127,11 @@ describe('global install (docs/install.md)', () => {
     const prefix = join(setup.workDir, 'global');
     const tarballs = setup.packed.map((p) => p.tarball);
     // --ignore-scripts skips zstd-napi's compile here (the archive falls back to the zstd command); the
-    // project install above proves the addon.
+    // project install above proves the addon. --offline: the project install already put every dependency in
+    // npm's cache, and a registry round-trip that stalls would otherwise hold npm for its 5-minute timeout.
     await runChecked(
       'npm',
-      ['install', '--global', '--prefix', prefix, '--prefer-offline', '--ignore-scripts', ...tarballs],
+      ['install', '--global', '--prefix', prefix, '--offline', '--ignore-scripts', ...tarballs],
       { env: consumerEnv() },
     );
     const env = consumerEnv({ PATH: `${join(prefix, 'bin')}:${consumerEnv().PATH ?? ''}` });

@@ -34,6 +34,9 @@ export function consumerEnv(extra: Record<string, string> = {}): NodeJS.ProcessE
   env.npm_config_update_notifier = 'false';
   env.npm_config_fund = 'false';
   env.npm_config_audit = 'false';
+  // Fail within a minute instead of npm's default 5 minutes when a registry request stalls.
+  env.npm_config_fetch_timeout = '60000';
+  env.npm_config_fetch_retry_maxtimeout = '10000';
   return { ...env, ...extra };
 }
 
