@@ -27,30 +27,14 @@ export async function createCertificateAuthority(
   commonName = 'isar-testkit CA',
   signal?: AbortSignal,
 ): Promise<CertificateAuthority> {
-  const certFile = join(dir, 'ca.crt');
-  const keyFile = join(dir, 'ca.key');
-  await runChecked(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      ...ecKey,
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '7',
-      '-subj',
-      `/CN=${commonName}`,
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
-    ],
-    { signal },
+  const { certFile, keyFile, certPem } = await createSelfSigned(
+    dir,
+    'ca',
+    commonName,
+    ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'],
+    signal,
   );
-  return { certFile, keyFile, certPem: await readFile(certFile, 'utf8') };
+  return { certFile, keyFile, certPem };
 }
 
 /**
@@ -115,29 +99,23 @@ export async function issueServerCertificate(
 }
 
 /** A self-signed P-256 key + certificate (the token signer; the registry trusts it as a root). */
-export async function createSigningCertificate(
+export function createSigningCertificate(dir: string, signal?: AbortSignal): Promise<IssuedCertificate> {
+  return createSelfSigned(dir, 'token-signer', 'isar-testkit token signer', [], signal);
+}
+
+/** `openssl req -x509`: a P-256 key and a self-signed certificate as `<dir>/<name>.crt` / `.key`. */
+async function createSelfSigned(
   dir: string,
+  name: string,
+  commonName: string,
+  extensions: readonly string[],
   signal?: AbortSignal,
 ): Promise<IssuedCertificate> {
-  const certFile = join(dir, 'token-signer.crt');
-  const keyFile = join(dir, 'token-signer.key');
-  await runChecked(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      ...ecKey,
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '7',
-      '-subj',
-      '/CN=isar-testkit token signer',
-    ],
-    { signal },
-  );
+  const certFile = join(dir, `${name}.crt`);
+  const keyFile = join(dir, `${name}.key`);
+  const args = ['req', '-x509', ...ecKey, '-keyout', keyFile, '-out', certFile, '-days', '7'];
+  args.push('-subj', `/CN=${commonName}`, ...extensions.flatMap((extension) => ['-addext', extension]));
+  await runChecked('openssl', args, { signal });
   return {
     certFile,
     keyFile,
