@@ -151,7 +151,7 @@ describe('token auth registry', () => {
       });
       let api: RegistryApi | undefined;
       const send = withAuth(withRedirects(base), (endpoint) => (api as RegistryApi).authenticator(endpoint));
-      api = new RegistryApi({ send, plainSend, transport, lookupCredentials });
+      api = new RegistryApi({ send, plainSend, probeSend: base, transport, lookupCredentials });
       const source = { registry: registry.host, repository: 'scoped/app', insecure: false, mirror: false };
       const before = tokenRequests().length;
       // Deliberately ask for a pull-only token to start an upload: the registry answers insufficient_scope.

@@ -31,6 +31,8 @@ export interface RegistryApiDeps {
   readonly send: Send;
   /** retry(redirect(base)): pings, token servers and foreign URLs; never carries registry credentials. */
   readonly plainSend: Send;
+  /** base alone (no retries, no redirects): the one plain-HTTP question to a loopback registry. */
+  readonly probeSend: Send;
   readonly transport: RegistryTransport;
   readonly lookupCredentials: CredentialLookup;
 }
@@ -90,6 +92,20 @@ export class RegistryApi {
     signal?: AbortSignal,
   ): Promise<URL> {
     const https = new URL(`https://${endpoint}/`);
+    const http = new URL(`http://${endpoint}/`);
+    let plainFailure: unknown;
+    if (isLoopbackHost(endpoint)) {
+      // Local registries mostly speak plain HTTP, and both schemes would reach the same local process, so
+      // nothing leaves the host either way: ask in plain HTTP first, once, and spare the TLS set-up (loading
+      // the CA store costs ~0.15 s of CPU). A TLS registry answers that with 400 or a closed connection.
+      try {
+        await this.#ping(http, state, signal, this.#deps.probeSend);
+        return http;
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        plainFailure = error;
+      }
+    }
     try {
       this.#deps.transport.prepare(https);
       await this.#ping(https, state, signal);
@@ -97,15 +113,21 @@ export class RegistryApi {
     } catch (error) {
       const mayUseHttp = insecure || isLoopbackHost(endpoint);
       if (!mayUseHttp || !isPlainHttpPeer(error)) throw error;
+      // The peer speaks plain HTTP after all: its own answer says more than the TLS error.
+      if (plainFailure !== undefined) throw plainFailure;
     }
-    const http = new URL(`http://${endpoint}/`);
     await this.#ping(http, state, signal);
     return http;
   }
 
-  async #ping(base: URL, state: EndpointState, signal?: AbortSignal): Promise<void> {
+  async #ping(
+    base: URL,
+    state: EndpointState,
+    signal?: AbortSignal,
+    send: Send = this.#deps.plainSend,
+  ): Promise<void> {
     const url = new URL('/v2/', base);
-    const response = await this.#deps.plainSend({ method: 'GET', url, signal });
+    const response = await send({ method: 'GET', url, signal });
     if (response.status === 200) {
       await discardBody(response);
       return;

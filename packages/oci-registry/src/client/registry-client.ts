@@ -11,6 +11,7 @@ import {
 import { withAuth } from '../auth/auth-layer.js';
 import { foreignBlobLocation, foreignUrls, registryBlobLocation } from '../blob/blob-locations.js';
 import { type BlobLocation, type BlobReadOptions, openVerifiedBlob } from '../blob/blob-reader.js';
+import { readBlobTail } from '../blob/blob-tail.js';
 import { downloadBlobToFile } from '../blob/download-to-file.js';
 import { Limiter } from '../blob/limiter.js';
 import { defaultCertDirs } from '../config/certs.js';
@@ -79,7 +80,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     withAuth(withRedirects(base), (endpoint) => (api as RegistryApi).authenticator(endpoint)),
     retryPolicy,
   );
-  api = new RegistryApi({ send, plainSend, transport, lookupCredentials });
+  api = new RegistryApi({ send, plainSend, probeSend: base, transport, lookupCredentials });
   const registry = api;
   const limiter = new Limiter(options.maxConcurrentDownloads ?? 4);
   // Configs are small and needed before any layer: they never wait behind layer downloads for a slot.
@@ -227,6 +228,10 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     downloadBlobToFile(repo, descriptor, path, opts = {}) {
       const sources = sourcesFor(repo, true);
       return downloadBlobToFile((o) => openBlobFrom(sources, descriptor, o), descriptor, path, opts);
+    },
+
+    readBlobTail(repo, descriptor, length, opts = {}) {
+      return readBlobTail(blobLocations(sourcesFor(repo, true), descriptor), descriptor, length, opts.signal);
     },
 
     async hasBlob(repo, digest, opts = {}) {
