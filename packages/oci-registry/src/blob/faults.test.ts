@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type Descriptor, parseDigest } from '@isar/oci-spec';
 import {
@@ -190,6 +192,46 @@ describe('fault injection between client and registry', () => {
       'bytes=1000-',
       undefined,
     ]);
+  });
+
+  it("reads a blob's last bytes with one Range request (a gzip trailer ahead of the download)", async () => {
+    const proxy = await faultProxy(registry.url, []);
+    proxies.push(proxy);
+    const client = ctx.client();
+    const repo = parseReference(`${proxy.host}/faults/app:v1`);
+    const tail = await client.readBlobTail(repo, big, 4);
+    expect(Buffer.from(tail ?? []).equals(bigBytes.subarray(big.size - 4))).toBe(true);
+    const gets = proxy.requests.filter(isBlobGet(big.digest));
+    expect(gets.map((r) => r.headers.range)).toEqual([`bytes=${big.size - 4}-`]);
+    // Nothing to ask for: a length beyond the blob.
+    expect(await client.readBlobTail(repo, big, big.size + 1)).toBeUndefined();
+    const aborted = client.readBlobTail(repo, big, 4, { signal: AbortSignal.abort(new Error('stop')) });
+    await expect(aborted).rejects.toThrow('stop');
+  });
+
+  it('gives no tail, and reads no body, when the blob store ignores Range and answers 200', async () => {
+    let served = 0;
+    const store = createServer((req, res) => {
+      served++;
+      res.writeHead(200, { 'content-length': bigBytes.length });
+      res.end(bigBytes);
+      req.resume();
+    });
+    await new Promise<void>((resolve) => store.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (store.address() as AddressInfo).port;
+      const proxy = await faultProxy(registry.url, [
+        { kind: 'redirect-blobs', to: `http://127.0.0.1:${port}` },
+      ]);
+      proxies.push(proxy);
+      const client = ctx.client();
+      const tail = await client.readBlobTail(parseReference(`${proxy.host}/faults/app:v1`), big, 4);
+      expect(tail).toBeUndefined();
+      expect(served).toBe(1);
+    } finally {
+      store.closeAllConnections();
+      await new Promise((resolve) => store.close(resolve));
+    }
   });
 
   it('stops at once when the caller aborts, without retrying', async () => {

@@ -47,6 +47,16 @@ export interface RegistryClient {
     path: string,
     options?: DownloadToFileOptions,
   ): Promise<DownloadResult>;
+  /**
+   * A blob's last `length` bytes through a `Range` request, unverified (a prediction, e.g. a gzip trailer);
+   * `undefined` when no source serves the range.
+   */
+  readBlobTail(
+    repo: RepositoryName,
+    descriptor: Descriptor,
+    length: number,
+    options?: CallOptions,
+  ): Promise<Uint8Array | undefined>;
   /** Whether the repository has the blob (HEAD). */
   hasBlob(repo: RepositoryName, digest: Digest, options?: CallOptions): Promise<boolean>;
   /** Puts a blob into a repository: exists, mount, or upload (monolithic or chunked). */
