@@ -5,7 +5,8 @@ export {
   writeDockerArchive,
 } from './docker-archive/write-docker-archive.js';
 export { ArchiveError, type ArchiveErrorCode, isArchiveError } from './errors.js';
-export type { LayerFileProvider } from './layer/uncompressed-layer.js';
+export { type ArrivingBlob, isArrivingBlob } from './layer/arriving-blob.js';
+export type { LayerFile, LayerFileProvider } from './layer/uncompressed-layer.js';
 export {
   type ImageResolver,
   type OciArchiveOptions,

@@ -2,23 +2,28 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
-import { createInflateRaw, type InflateRaw } from 'node:zlib';
+import { createGunzip, createInflateRaw, type InflateRaw } from 'node:zlib';
 import { type Descriptor, type Digest, digestHex, type Image, layerCompression } from '@isar/oci-spec';
 import { ArchiveError } from '../errors.js';
 import { pipe } from '../internal/pipeline.js';
 import { Verifier } from '../internal/verifier.js';
+import { type ArrivingBlob, isArrivingBlob } from './arriving-blob.js';
 import { createLayerDecompressor, describeDecompressionError, inflateChunkSize } from './decompress.js';
 import { readGzipLayout } from './gzip-member.js';
 import { zstdFrameContentSize } from './zstd-frame.js';
 
 /**
  * Where the compressed blob of a layer already sits on disk (e.g. the fetcher's content-addressed blob cache),
- * or `undefined` to read it through `Image.openLayer`. May wait (a download still running) and resolve later.
+ * an {@link ArrivingBlob} still being downloaded there, or `undefined` to read it through `Image.openLayer`.
+ * May wait and resolve later.
  */
 export type LayerFileProvider = (
   layer: Descriptor,
   options: { signal?: AbortSignal },
-) => string | undefined | Promise<string | undefined>;
+) => LayerFile | undefined | Promise<LayerFile | undefined>;
+
+/** A layer blob's complete file, or one still arriving. */
+export type LayerFile = string | ArrivingBlob;
 
 /** A stream stage of a layer's uncompressed bytes, ready to go into a tar entry of a known size. */
 export interface UncompressedLayer {
@@ -73,8 +78,16 @@ export async function prepareLayer(
   diffId: Digest,
   context: PrepareContext,
 ): Promise<UncompressedLayer> {
-  const file = await context.layerFile?.(layer, { signal: context.signal });
+  let file = await context.layerFile?.(layer, { signal: context.signal });
   context.signal.throwIfAborted();
+  if (isArrivingBlob(file)) {
+    if (context.predictSizes && !context.distrusted.has(layer.digest)) {
+      const live = await predictFromArriving(layer, diffId, file, context.signal);
+      if (live) return live;
+    }
+    file = await file.complete();
+    context.signal.throwIfAborted();
+  }
   if (file !== undefined && context.predictSizes && !context.distrusted.has(layer.digest)) {
     const direct = await predictFromFile(layer, diffId, file);
     if (direct) return direct;
@@ -98,19 +111,7 @@ async function predictFromFile(
         `layer ${layer.digest}: ${file} holds ${fileSize} bytes, descriptor says ${layer.size}`,
       );
     }
-    const what = `layer ${layer.digest} (diff_id ${diffId})`;
-    const verifier = (size: number) =>
-      new Verifier({
-        what,
-        digest: diffId,
-        size,
-        digestCode: 'DIFF_ID_MISMATCH',
-        sizeError: (actual, expected, ended) =>
-          new SizePredictionError(
-            layer.digest,
-            `inflated to ${ended ? actual : `more than ${expected}`} bytes, expected ${expected}`,
-          ),
-      });
+    const verifier = (size: number) => predictedSizeVerifier(layer, diffId, size);
     const compression = layerCompression(layer.mediaType);
     if (compression === 'none') {
       return directLayer(layer, diffId, fileSize, () => [
@@ -151,6 +152,50 @@ async function predictFromFile(
   } finally {
     await handle.close();
   }
+}
+
+/** Checks the diff_id, and the predicted size: a wrong prediction is a {@link SizePredictionError}. */
+function predictedSizeVerifier(layer: Descriptor, diffId: Digest, size: number): Verifier {
+  return new Verifier({
+    what: `layer ${layer.digest} (diff_id ${diffId})`,
+    digest: diffId,
+    size,
+    digestCode: 'DIFF_ID_MISMATCH',
+    sizeError: (actual, expected, ended) =>
+      new SizePredictionError(
+        layer.digest,
+        `inflated to ${ended ? actual : `more than ${expected}`} bytes, expected ${expected}`,
+      ),
+  });
+}
+
+/**
+ * Streams a layer while its blob still arrives, when its size is known ahead: a plain tar's is the
+ * descriptor's, a gzip layer's comes from the trailer read ahead (ISIZE). The raw bytes are not verified here;
+ * the diff_id is, which proves everything the archive holds.
+ */
+async function predictFromArriving(
+  layer: Descriptor,
+  diffId: Digest,
+  blob: ArrivingBlob,
+  signal: AbortSignal,
+): Promise<UncompressedLayer | undefined> {
+  const compression = layerCompression(layer.mediaType);
+  if (compression === 'none') {
+    return directLayer(layer, diffId, layer.size, () => [
+      blob.open(signal),
+      predictedSizeVerifier(layer, diffId, layer.size),
+    ]);
+  }
+  if (compression !== 'gzip' || !blob.readTail || layer.size < 18) return undefined;
+  const tail = await blob.readTail(4, signal);
+  if (tail?.length !== 4) return undefined;
+  const isize = Buffer.from(tail).readUInt32LE(0);
+  return directLayer(layer, diffId, isize, () => [
+    blob.open(signal),
+    createGunzip({ chunkSize: inflateChunkSize }),
+    predictedSizeVerifier(layer, diffId, isize),
+  ]);
 }
 
 function directLayer(

@@ -14,6 +14,7 @@ import { ArchiveError } from '../errors.js';
 import { checkDescriptor, checkImage } from '../internal/image-check.js';
 import { linkedController } from '../internal/linked-signal.js';
 import { sha256Digest, Verifier } from '../internal/verifier.js';
+import { type ArrivingBlob, isArrivingBlob } from '../layer/arriving-blob.js';
 import type { LayerFileProvider } from '../layer/uncompressed-layer.js';
 import { type ArchiveCompression, createArchiveCompressor } from '../output/archive-compression.js';
 import type { WriteProgress } from '../output/progress.js';
@@ -62,7 +63,8 @@ export interface OciArchiveResult {
  * Writes a digest-preserving archive (the format regctl and docker 25+ write): one tar that is both an OCI
  * image layout (`oci-layout`, `index.json`, `blobs/sha256/<hex>` byte-identical to the registry's) and a docker
  * archive (`manifest.json` pointing into `blobs/`, `repositories`). Blob sizes come from the descriptors, so
- * every blob streams straight through; nothing is decompressed and no temporary file is made.
+ * every blob streams straight through, even while it still arrives ({@link ArrivingBlob}); nothing is
+ * decompressed and no temporary file is made.
  */
 export async function writeOciArchive(image: Image, options: OciArchiveOptions): Promise<OciArchiveResult> {
   checkImage(image);
@@ -143,13 +145,15 @@ export async function writeOciArchive(image: Image, options: OciArchiveOptions):
           what: `layer ${layer.digest}`,
           digest: layer.digest,
           size: layer.size,
-          // Image.openLayer verifies the digest itself; a file we read is hashed here.
+          // Image.openLayer verifies the digest itself; a file or an arriving blob is hashed here.
           sizeOnly: file === undefined,
         });
         const source =
-          file !== undefined
-            ? createReadStream(file, { highWaterMark: 1 << 20 })
-            : await each.openLayer(layer, { signal });
+          file === undefined
+            ? await each.openLayer(layer, { signal })
+            : isArrivingBlob(file)
+              ? file.open(signal)
+              : createReadStream(file, { highWaterMark: 1 << 20 });
         await tar.addStream(blobPath(layer.digest), layer.size, [source, verifier], signal);
         written.set(layer.digest, { digest: layer.digest, size: layer.size, mediaType: layer.mediaType });
         options.onProgress?.({
