@@ -19,7 +19,14 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export type FaultPlan = { match?: (req: { method: string; path: string }) => boolean } & (
+/** What a fault plan entry's `match` sees of a request. */
+export interface FaultMatchRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export type FaultPlan = { match?: (req: FaultMatchRequest) => boolean } & (
   | { kind: 'reset-after-bytes'; bytes: number; times?: number }
   | { kind: 'delay'; ms: number; times?: number }
   | { kind: 'corrupt-byte'; offset: number; times?: number }
@@ -127,7 +134,7 @@ export async function faultProxy(
       .filter(
         ({ entry, index }) =>
           (entry.times === undefined || (applied[index] ?? 0) < entry.times) &&
-          (entry.match?.({ method: record.method, path: record.path }) ?? true),
+          (entry.match?.({ method: record.method, path: record.path, headers: record.headers }) ?? true),
       );
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {

@@ -3,7 +3,13 @@ export { parseAccessLog } from './access-log.js';
 export { busyboxCacheDir, fetchBusybox } from './busybox-source.js';
 export type { Dockerd } from './dockerd.js';
 export { DOCKER, DOCKERD, startDockerd } from './dockerd.js';
-export type { FaultPlan, FaultProxy, FaultProxyOptions, ProxiedRequest } from './fault-proxy.js';
+export type {
+  FaultMatchRequest,
+  FaultPlan,
+  FaultProxy,
+  FaultProxyOptions,
+  ProxiedRequest,
+} from './fault-proxy.js';
 export { faultProxy } from './fault-proxy.js';
 export type { BuiltImage, BuiltLayer, BuiltManifest, ImageSpec } from './image-builder.js';
 export { buildImage, imageCacheDir } from './image-builder.js';

@@ -49,10 +49,11 @@ export async function downloadAndWrite(
     : undefined;
   downloads?.start(layers);
   try {
+    let totals: LayerDownloadTotals | undefined;
     await publishAtomically(plan.path, async (temp) => {
       // No moment may pair the old record with the new archive.
       await removeRecord(plan.path);
-      return writeArchive(image, {
+      const tarBytes = await writeArchive(image, {
         format: plan.format,
         output: temp,
         repoTag: `${plan.url.containerName}:${plan.url.tag}`,
@@ -68,10 +69,12 @@ export async function downloadAndWrite(
           });
         },
       });
+      // The writer may finish reading a blob before its download has verified and stored it: the archive is
+      // published only once every blob is safely in the cache.
+      totals = await downloads?.settle();
+      return tarBytes;
     });
-    return downloads
-      ? await downloads.settle()
-      : { bytesDownloaded: layers.reduce((sum, l) => sum + l.size, 0), bytesFromCache: 0 };
+    return totals ?? { bytesDownloaded: layers.reduce((sum, l) => sum + l.size, 0), bytesFromCache: 0 };
   } catch (error) {
     // A failed download aborts the writer: report the download's error, not the abort it caused.
     await downloads?.cancel(error);

@@ -304,7 +304,10 @@ describe('resume across runs', () => {
     const url = `docker://${proxy.host}/demo/busybox;digest=${indexDigest}`;
     const result = await fetchImage(url, { dlDir, arch: 'amd64' });
     const gets = proxy.requests.filter((r) => r.method === 'GET' && r.path.endsWith(big.digest));
-    expect(gets.map((r) => r.headers.range)).toEqual([`bytes=${half}-`]);
+    // The missing half, and the 4-byte gzip trailer the archive writer reads ahead to stream the layer.
+    expect(gets.map((r) => r.headers.range).sort()).toEqual(
+      [`bytes=${half}-`, `bytes=${big.size - 4}-`].sort(),
+    );
     const total = sum(layersOf('linux/amd64').layers.map((l) => l.size));
     expect(result).toMatchObject({ bytesFromCache: half, bytesDownloaded: total - half });
     expect(await readdir(blobs)).not.toContain(`${big.digest.slice(7)}.partial`);

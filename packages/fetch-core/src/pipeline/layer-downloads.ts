@@ -1,6 +1,8 @@
+import type { ArrivingBlob, LayerFile } from '@isar/archive';
 import type { DownloadResult, RegistryClient, RepositoryName } from '@isar/oci-registry';
 import type { Descriptor, Digest } from '@isar/oci-spec';
 import type { BlobCache } from '../store/blob-cache.js';
+import { readGrowingFile } from '../store/growing-file.js';
 import type { FetchProgress } from './fetch-progress.js';
 
 export interface LayerDownloadTotals {
@@ -10,15 +12,24 @@ export interface LayerDownloadTotals {
   bytesFromCache: number;
 }
 
+/** One layer's download: its promise, whether the blob was already cached, and how it stands. */
+interface LayerState {
+  readonly fill: Promise<string>;
+  /** The cached file when the blob was complete in the cache before this run started it. */
+  readonly cached: Promise<string | undefined>;
+  done: boolean;
+  failure?: unknown;
+}
+
 /**
  * The layers of one image, fetched into the blob cache in manifest order, `concurrency` at a time (the
  * registry client's limiter is a second bound). The archive writer takes the layers in that same order through
- * {@link layerFile} and gets each as soon as its blob is complete, so writing the first layers overlaps with
- * downloading the next ones. Starting every layer at once would make them share the bandwidth and finish
- * together, late, leaving the writer idle meanwhile. The first failure aborts the other downloads.
+ * {@link layerFile}: a cached blob as its file, any other as an {@link ArrivingBlob} it reads while the download
+ * still writes it, so writing overlaps with downloading from the first byte on. Starting every layer at once
+ * would make them share the bandwidth and finish together, late. The first failure aborts the other downloads.
  */
 export class LayerDownloads {
-  readonly #fills = new Map<Digest, Promise<string>>();
+  readonly #states = new Map<Digest, LayerState>();
   readonly #controller = new AbortController();
   readonly #totals: LayerDownloadTotals = { bytesDownloaded: 0, bytesFromCache: 0 };
   #failure: unknown;
@@ -47,18 +58,57 @@ export class LayerDownloads {
   /** Queues every layer not queued yet (each unique digest once), in the order given. */
   start(layers: readonly Descriptor[]): void {
     for (const layer of layers) {
-      if (this.#fills.has(layer.digest)) continue;
+      if (this.#states.has(layer.digest)) continue;
+      const cached = this.cache.lookup(layer).catch(() => undefined);
       const fill = this.#slot().then((release) => this.#fill(layer).finally(release));
-      fill.catch((error: unknown) => {
-        this.#failure ??= error;
-        this.#controller.abort(error);
-      });
-      this.#fills.set(layer.digest, fill);
+      const state: LayerState = { fill, cached, done: false };
+      fill.then(
+        () => {
+          state.done = true;
+        },
+        (error: unknown) => {
+          state.failure = error;
+          this.#failure ??= error;
+          this.#controller.abort(error);
+        },
+      );
+      this.#states.set(layer.digest, state);
     }
   }
 
-  /** The cached file of a started layer, once complete (the `layerFile` option of the archive writers). */
-  layerFile = (layer: Descriptor): Promise<string> | undefined => this.#fills.get(layer.digest);
+  /**
+   * The `layerFile` option of the archive writers: a started layer's cached file, or the blob as it arrives in
+   * the cache.
+   */
+  layerFile = async (layer: Descriptor): Promise<LayerFile | undefined> => {
+    const state = this.#states.get(layer.digest);
+    if (!state) return undefined;
+    const cached = await state.cached;
+    if (cached !== undefined) return cached;
+    return this.#arriving(layer, state);
+  };
+
+  #arriving(layer: Descriptor, state: LayerState): ArrivingBlob {
+    const finalPath = this.cache.pathOf(layer.digest);
+    return {
+      kind: 'arriving',
+      open: (signal) =>
+        readGrowingFile(
+          {
+            partialPath: this.cache.partialPathOf(layer.digest),
+            finalPath,
+            size: layer.size,
+            state: () => ({ done: state.done, failure: state.failure }),
+          },
+          signal,
+        ),
+      readTail: (length, signal) =>
+        this.client.readBlobTail(this.repository, layer, length, {
+          signal: AbortSignal.any([signal, this.#controller.signal]),
+        }),
+      complete: () => state.fill,
+    };
+  }
 
   /** The first download failure, if any: the real cause when the archive writer fails with an abort. */
   get failure(): unknown {
@@ -68,7 +118,7 @@ export class LayerDownloads {
   /** Waits for every download; rejects with the first failure. */
   async settle(): Promise<LayerDownloadTotals> {
     try {
-      await Promise.all(this.#fills.values());
+      await Promise.all([...this.#states.values()].map((state) => state.fill));
       return { ...this.#totals };
     } finally {
       this.#detach();
@@ -78,7 +128,7 @@ export class LayerDownloads {
   /** Stops whatever still runs (the writer failed) and waits until nothing writes into the cache any more. */
   async cancel(reason: unknown): Promise<void> {
     this.#controller.abort(reason);
-    await Promise.allSettled(this.#fills.values());
+    await Promise.allSettled([...this.#states.values()].map((state) => state.fill));
     this.#detach();
   }
 

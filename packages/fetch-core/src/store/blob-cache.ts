@@ -2,7 +2,7 @@ import { mkdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Descriptor, type Digest, digestAlgorithm, digestHex, parseDigest } from '@isar/oci-spec';
 import { FetchCoreError } from '../errors.js';
-import { acquireLock, type LockOptions } from './file-lock.js';
+import { acquireLock, clearStaleLock, type LockOptions } from './file-lock.js';
 
 /**
  * Puts the verified blob at `path`, going through `<path>.partial` (see {@link BlobCache.partialPathOf}) and
@@ -63,9 +63,12 @@ export class BlobCache {
     download: BlobDownloader<T>,
     options: LockOptions = {},
   ): Promise<BlobFill<T>> {
-    const cached = await this.lookup(descriptor);
-    if (cached) return { path: cached, download: undefined };
     const path = this.pathOf(descriptor.digest);
+    const cached = await this.lookup(descriptor);
+    if (cached) {
+      await clearStaleLock(`${path}.lock`);
+      return { path: cached, download: undefined };
+    }
     await mkdir(dirname(path), { recursive: true });
     const lock = await acquireLock(`${path}.lock`, options);
     try {

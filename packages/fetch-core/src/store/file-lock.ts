@@ -53,6 +53,15 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
   }
 }
 
+/**
+ * Removes a lock file whose owner process is dead (a `kill -9` between finishing the work and releasing the
+ * lock leaves one next to a complete result). A live owner's lock, or none, is left alone.
+ */
+export async function clearStaleLock(path: string): Promise<void> {
+  const owner = await readOwner(path);
+  if (owner && isDead(owner)) await takeOverStale(path, owner);
+}
+
 async function tryCreate(path: string): Promise<boolean> {
   const owner: LockOwner = { pid: process.pid, host: hostname(), since: Date.now() };
   try {

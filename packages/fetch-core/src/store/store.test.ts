@@ -136,6 +136,22 @@ describe('BlobCache', () => {
     expect(downloads).toBe(1);
   });
 
+  it('clears the lock a killed process left next to a complete blob, never a live one', async () => {
+    const cache = new BlobCache(join(dir, 'blobs'));
+    const path = cache.pathOf(descriptor.digest);
+    const download = async (target: string) => writeThroughPartial(target, content);
+    await cache.fill(descriptor, download);
+    const lock = `${path}.lock`;
+    const owner = (pid: number) => JSON.stringify({ pid, host: hostname(), since: Date.now() });
+    const live = owner(process.ppid);
+    await writeFile(lock, live);
+    await cache.fill(descriptor, download);
+    expect(await readFile(lock, 'utf8')).toBe(live);
+    await writeFile(lock, owner(await deadPid()));
+    expect((await cache.fill(descriptor, download)).download).toBeUndefined();
+    expect((await readdir(join(dir, 'blobs', 'sha256'))).sort()).toEqual([descriptor.digest.slice(7)]);
+  });
+
   it('keeps nothing under the digest when the download fails', async () => {
     const cache = new BlobCache(join(dir, 'blobs'));
     await expect(
