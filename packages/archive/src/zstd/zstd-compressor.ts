@@ -86,35 +86,22 @@ async function* compressWithAddon(
   context.setParameter(zstd.CParameter.checksumFlag, parameters.checksum ? 1 : 0);
   context.setParameter(zstd.CParameter.nbWorkers, parameters.threads);
   context.setParameter(zstd.CParameter.jobSize, parameters.jobSize);
-  // Output collects in one large buffer that is handed on only when full (or at the end): far fewer, larger
-  // writes and allocations than one buffer per call, which matters at hundreds of MB/s.
-  const outSize = Math.max(zstd.cStreamOutSize(), outputBufferSize);
-  let out = Buffer.allocUnsafe(outSize);
-  let filled = 0;
+  const outSize = zstd.cStreamOutSize();
   const run = (input: Buffer, endOp: number): Buffer[] => {
     const produced: Buffer[] = [];
     let rest = input;
     for (;;) {
-      if (filled === out.length) {
-        produced.push(out);
-        out = Buffer.allocUnsafe(outSize);
-        filled = 0;
-      }
-      const free = out.subarray(filled);
+      const out = Buffer.allocUnsafe(outSize);
       // In worker mode this returns at once unless no progress is possible (then it waits for a worker).
-      const [remaining, written, consumed] = context.compressStream2(free, rest, endOp);
-      filled += written;
+      const [remaining, written, consumed] = context.compressStream2(out, rest, endOp);
+      if (written > 0) produced.push(out.subarray(0, written));
       rest = rest.subarray(consumed);
       const flushing = endOp !== zstd.EndDirective.continue;
-      if (rest.length === 0 && (flushing ? remaining === 0 : written < free.length)) return produced;
+      if (rest.length === 0 && (flushing ? remaining === 0 : written < out.length)) return produced;
     }
   };
   for await (const chunk of source) {
     for (const piece of run(chunk, zstd.EndDirective.continue)) yield piece;
   }
   for (const piece of run(Buffer.alloc(0), zstd.EndDirective.end)) yield piece;
-  if (filled > 0) yield out.subarray(0, filled);
 }
-
-/** Bytes of compressed output handed on at a time. */
-const outputBufferSize = 1 << 20;
