@@ -183,6 +183,8 @@ async function main() {
       '',
       `Isar pipeline by step (median wall, s): skopeo copy docker:// dir: ${isarStep(0)}, skopeo copy dir: docker-archive: ${isarStep(1)}, zstd -3 --threads=2: ${isarStep(2)}.`,
       '',
+      'Where the floor is on this machine, and what was tried: [LIMITS.md](LIMITS.md).',
+      '',
       `Raw walls (s): isar ${rows.isar.map((r) => r.wall.toFixed(2)).join(', ')}; ours ${rows.ours.map((r) => r.wall.toFixed(2)).join(', ')}; oci ${rows.oursOci.map((r) => r.wall.toFixed(2)).join(', ')}; blobs cached ${rows.oursWarm.map((r) => r.wall.toFixed(2)).join(', ')}; pinned repeat ${repeat.map((r) => r.toFixed(3)).join(', ')}.`,
       '',
     ].join('\n');
