@@ -122,6 +122,28 @@ describe('faultProxy in front of a real registry', () => {
     }
   });
 
+  it('drops a response header the given number of times, matching on request headers too', async () => {
+    const proxy = await faultProxy(registry.url, [
+      {
+        kind: 'drop-response-header',
+        header: 'Docker-Content-Digest',
+        times: 1,
+        match: (req) => req.headers['x-drop'] === 'yes',
+      },
+    ]);
+    try {
+      const head = (drop: boolean) =>
+        fetch(`${proxy.url}${blobUrlPath}`, { method: 'HEAD', headers: drop ? { 'x-drop': 'yes' } : {} });
+      expect((await head(false)).headers.get('docker-content-digest')).toBe(blob.digest);
+      expect((await head(true)).headers.get('docker-content-digest')).toBeNull();
+      expect((await head(true)).headers.get('docker-content-digest')).toBe(blob.digest);
+      expect(proxy.applied).toEqual([1]);
+      expect(proxy.requests.map((r) => r.fault)).toEqual([undefined, 'drop-response-header', undefined]);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('corrupts one byte at the given offset', async () => {
     const proxy = await faultProxy(registry.url, { kind: 'corrupt-byte', offset: 1234, match: isBlob });
     try {

@@ -38,6 +38,8 @@ export type FaultPlan = { match?: (req: FaultMatchRequest) => boolean } & (
       body?: string;
     }
   | { kind: 'redirect-blobs'; to: string; times?: number }
+  /** Removes a header from the registry's answers (a registry or proxy that omits Docker-Content-Digest). */
+  | { kind: 'drop-response-header'; header: string; times?: number }
 );
 
 export interface ProxiedRequest {
@@ -196,7 +198,16 @@ export async function faultProxy(
     await pipeline(req, upstreamReq);
     const [upstreamRes] = await responded;
     record.status = upstreamRes.statusCode ?? 502;
-    res.writeHead(record.status, forwardHeaders(upstreamRes.headers));
+    const headers = forwardHeaders(upstreamRes.headers);
+    for (const { entry, index } of faults) {
+      if (entry.kind !== 'drop-response-header') continue;
+      const name = entry.header.toLowerCase();
+      if (!(name in headers)) continue;
+      delete headers[name];
+      count(index);
+      record.fault = 'drop-response-header';
+    }
+    res.writeHead(record.status, headers);
 
     const reset = faults.find(({ entry }) => entry.kind === 'reset-after-bytes');
     const corrupt = faults.find(({ entry }) => entry.kind === 'corrupt-byte');

@@ -11,14 +11,29 @@ export interface ProbeResult {
 
 export function httpGet(
   url: string,
-  options: { ca?: string; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  options: {
+    ca?: string;
+    /** A client certificate and key (PEM) for servers that demand one. */
+    cert?: string;
+    key?: string;
+    headers?: Record<string, string>;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(
       target,
-      { method: 'GET', headers: options.headers, ca: options.ca, signal: options.signal, agent: false },
+      {
+        method: 'GET',
+        headers: options.headers,
+        ca: options.ca,
+        cert: options.cert,
+        key: options.key,
+        signal: options.signal,
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -45,6 +60,8 @@ export async function waitForHttp(
   url: string,
   options: {
     ca?: string;
+    cert?: string;
+    key?: string;
     accept?: (status: number) => boolean;
     timeoutMs?: number;
     failed?: () => string | undefined;
@@ -59,7 +76,12 @@ export async function waitForHttp(
     const failure = options.failed?.();
     if (failure !== undefined) throw new Error(failure);
     try {
-      const { status } = await httpGet(url, { ca: options.ca, signal: options.signal });
+      const { status } = await httpGet(url, {
+        ca: options.ca,
+        cert: options.cert,
+        key: options.key,
+        signal: options.signal,
+      });
       if (accept(status)) return;
       lastError = `status ${status}`;
     } catch (error) {

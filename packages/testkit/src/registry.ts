@@ -12,7 +12,12 @@ import { type AccessLogEntry, readAccessLog } from './access-log.js';
 import { writeHtpasswd } from './htpasswd.js';
 import { waitForHttp } from './http-probe.js';
 import { spawnTracked, stopChild } from './processes.js';
-import { createCertificateAuthority, issueServerCertificate } from './tls-material.js';
+import {
+  createCertificateAuthority,
+  type IssuedCertificate,
+  issueClientCertificate,
+  issueServerCertificate,
+} from './tls-material.js';
 import { freePort, tmpDir } from './tmp-dir.js';
 import { startTokenServer, type TokenServer } from './token-server.js';
 
@@ -28,6 +33,11 @@ export interface RegistryOptions {
       };
   /** HTTPS with a kit-generated CA (see `Registry.ca`). */
   tls?: boolean;
+  /**
+   * With `tls`: the registry demands a client certificate issued by its CA (mutual TLS). The kit issues one
+   * (`Registry.clientCertificate`) and puts it into `ca.certsDir/<host>/` as `client.cert` / `client.key`.
+   */
+  requireClientCertificate?: boolean;
   /** Pull-through cache mode. `caFile` makes the registry trust an HTTPS upstream's kit CA. */
   proxy?: { remoteUrl: string; username?: string; password?: string; caFile?: string };
   /** Aborts the start-up. */
@@ -61,6 +71,8 @@ export interface Registry {
   /** The registry's JSON log (stderr). */
   logFile: string;
   ca?: RegistryCa;
+  /** The client certificate the registry accepts, with `requireClientCertificate`. */
+  clientCertificate?: { certFile: string; keyFile: string };
   tokenServer?: RegistryTokenServer;
   /** Parsed completed requests, in order. */
   accessLog(): Promise<AccessLogEntry[]>;
@@ -98,13 +110,21 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     };
 
     let ca: RegistryCa | undefined;
+    let clientCertificate: IssuedCertificate | undefined;
     let tls: { certFile: string; keyFile: string; certPem: string; keyPem: string } | undefined;
     if (options.tls) {
       const tlsDir = join(work.path, 'tls');
       await mkdir(tlsDir);
       const authority = await createCertificateAuthority(tlsDir, 'isar-testkit CA', signal);
       tls = await issueServerCertificate(tlsDir, authority, 'server', signal);
-      (config.http as Record<string, unknown>).tls = { certificate: tls.certFile, key: tls.keyFile };
+      (config.http as Record<string, unknown>).tls = {
+        certificate: tls.certFile,
+        key: tls.keyFile,
+        ...(options.requireClientCertificate ? { clientcas: [authority.certFile] } : {}),
+      };
+      if (options.requireClientCertificate) {
+        clientCertificate = await issueClientCertificate(tlsDir, authority, 'client', signal);
+      }
       ca = { certFile: authority.certFile, certPem: authority.certPem, certsDir: join(work.path, 'certs.d') };
     }
 
@@ -173,6 +193,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       try {
         await waitForHttp(`${scheme}://127.0.0.1:${port}/v2/`, {
           ca: ca?.certPem,
+          cert: clientCertificate?.certPem,
+          key: clientCertificate?.keyPem,
           accept: (status) => status === 200 || status === 401,
           signal,
           failed: () => {
@@ -195,6 +217,10 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     if (ca) {
       await mkdir(join(ca.certsDir, host), { recursive: true });
       await writeFile(join(ca.certsDir, host, 'ca.crt'), ca.certPem);
+      if (clientCertificate) {
+        await writeFile(join(ca.certsDir, host, 'client.cert'), clientCertificate.certPem);
+        await writeFile(join(ca.certsDir, host, 'client.key'), clientCertificate.keyPem, { mode: 0o600 });
+      }
     }
     const runningChild = child;
     let stopped: Promise<void> | undefined;
@@ -206,6 +232,9 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       configFile,
       logFile,
       ca,
+      ...(clientCertificate
+        ? { clientCertificate: { certFile: clientCertificate.certFile, keyFile: clientCertificate.keyFile } }
+        : {}),
       tokenServer: tokenServer && {
         url: tokenServer.url,
         realm: tokenServer.realm,

@@ -41,10 +41,30 @@ export async function createCertificateAuthority(
  * Issues a server certificate for loopback (IP SAN 127.0.0.1 and ::1, DNS localhost) signed by `ca`,
  * written to `<dir>/<name>.crt` and `<dir>/<name>.key`.
  */
-export async function issueServerCertificate(
+export function issueServerCertificate(
   dir: string,
   ca: CertificateAuthority,
   name = 'server',
+  signal?: AbortSignal,
+): Promise<IssuedCertificate> {
+  return issueCertificate(dir, ca, name, 'server', signal);
+}
+
+/** Issues a TLS client certificate (extendedKeyUsage clientAuth) signed by `ca`, as `<dir>/<name>.crt` / `.key`. */
+export function issueClientCertificate(
+  dir: string,
+  ca: CertificateAuthority,
+  name = 'client',
+  signal?: AbortSignal,
+): Promise<IssuedCertificate> {
+  return issueCertificate(dir, ca, name, 'client', signal);
+}
+
+async function issueCertificate(
+  dir: string,
+  ca: CertificateAuthority,
+  name: string,
+  kind: 'server' | 'client',
   signal?: AbortSignal,
 ): Promise<IssuedCertificate> {
   const certFile = join(dir, `${name}.crt`);
@@ -56,18 +76,16 @@ export async function issueServerCertificate(
     [
       'basicConstraints=CA:FALSE',
       'keyUsage=critical,digitalSignature,keyEncipherment',
-      'extendedKeyUsage=serverAuth',
-      'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost',
+      ...(kind === 'server'
+        ? ['extendedKeyUsage=serverAuth', 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost']
+        : ['extendedKeyUsage=clientAuth']),
       '',
     ].join('\n'),
   );
-  await runChecked(
-    'openssl',
-    ['req', ...ecKey, '-keyout', keyFile, '-out', csrFile, '-subj', '/CN=127.0.0.1'],
-    {
-      signal,
-    },
-  );
+  const subject = kind === 'server' ? '/CN=127.0.0.1' : `/CN=${name}`;
+  await runChecked('openssl', ['req', ...ecKey, '-keyout', keyFile, '-out', csrFile, '-subj', subject], {
+    signal,
+  });
   await runChecked(
     'openssl',
     [

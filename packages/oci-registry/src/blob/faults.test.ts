@@ -194,6 +194,22 @@ describe('fault injection between client and registry', () => {
     ]);
   });
 
+  it('resolves a tag when the registry omits Docker-Content-Digest: HEAD, then GET, digest from the bytes', async () => {
+    const expected = await ctx.client().resolve(parseReference(`${registry.host}/faults/app:v1`));
+    const proxy = await faultProxy(registry.url, [
+      { kind: 'drop-response-header', header: 'Docker-Content-Digest' },
+    ]);
+    proxies.push(proxy);
+    const client = ctx.client();
+    const ref = parseReference(`${proxy.host}/faults/app:v1`);
+    expect(await client.resolve(ref)).toEqual(expected);
+    expect(proxy.requests.filter(isManifest).map((r) => r.method)).toEqual(['HEAD', 'GET']);
+    expect(proxy.applied[0]).toBeGreaterThan(0);
+    // The image still comes out whole, every manifest checked against its digest.
+    const image = await client.getImage(ref);
+    expect(image.descriptor.digest).toMatch(/^sha256:/);
+  });
+
   it("reads a blob's last bytes with one Range request (a gzip trailer ahead of the download)", async () => {
     const proxy = await faultProxy(registry.url, []);
     proxies.push(proxy);

@@ -77,6 +77,58 @@ describe('TLS registry with the kit CA', () => {
   });
 });
 
+describe('TLS registry that demands a client certificate', () => {
+  let registry: Registry;
+  beforeAll(async () => {
+    registry = await startRegistry({ tls: true, requireClientCertificate: true });
+    if (!registry.ca) throw new Error('TLS registry without CA');
+    await pushImage(await buildImage({ seed: 82 }), `${registry.host}/mtls/app:v1`, {
+      tls: { certsDir: registry.ca.certsDir },
+    });
+  });
+  afterAll(async () => {
+    await registry?.stop();
+  });
+  const ref = () => parseReference(`${registry.host}/mtls/app:v1`);
+
+  it('presents client.cert + client.key from certs.d/<host:port> and pulls', async () => {
+    const isolated = await isolatedClientEnv();
+    try {
+      const hostDir = join(isolated.root, 'etc/containers/certs.d', registry.host);
+      await mkdir(hostDir, { recursive: true });
+      for (const file of ['ca.crt', 'client.cert', 'client.key']) {
+        await copyFile(join(registry.ca?.certsDir ?? '', registry.host, file), join(hostDir, file));
+      }
+      const image = await isolated.client().getImage(ref());
+      const layer = image.manifest.layers[0];
+      if (!layer) throw new Error('no layer');
+      expect((await readAll(await image.openLayer(layer))).length).toBe(layer.size);
+    } finally {
+      await isolated.cleanup();
+    }
+  });
+
+  it('is refused without a client certificate, as a non-retried error', async () => {
+    const isolated = await isolatedClientEnv();
+    try {
+      const hostDir = join(isolated.root, 'etc/containers/certs.d', registry.host);
+      await mkdir(hostDir, { recursive: true });
+      await copyFile(join(registry.ca?.certsDir ?? '', registry.host, 'ca.crt'), join(hostDir, 'ca.crt'));
+      const started = Date.now();
+      const error = await isolated
+        .client()
+        .resolve(ref())
+        .catch((e: unknown) => e);
+      expect(isRegistryError(error)).toBe(true);
+      expect(['TLS', 'NETWORK']).toContain((error as { code: string }).code);
+      expect((error as Error).message).toContain(registry.host);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await isolated.cleanup();
+    }
+  });
+});
+
 describe('through tinyproxy', () => {
   let plain: Registry;
   let secure: Registry;
