@@ -156,4 +156,18 @@ describe('a digest-pinned repeat', () => {
     });
     expect((await registry.accessLog()).length).toBe(logged);
   });
+
+  it('does not even load the HTTP stack (undici), while a command that talks to the registry does', async () => {
+    const dlDir = join(work.path, 'dl');
+    const args = ['fetch', `docker://${repo};digest=${indexDigest}`, '--dl-dir', dlDir, '--arch', 'arm64'];
+    expect((await cli(args)).code).toBe(0);
+    // NODE_DEBUG=module makes Node's CommonJS loader log every module it looks for (undici is CommonJS).
+    const debug = { env: { NODE_DEBUG: 'module' } };
+    const hit = await cli([...args, '--quiet'], debug);
+    expect(hit.code).toBe(0);
+    expect(hit.stderr).not.toMatch(/undici/);
+    const resolved = await cli(['resolve', `docker://${repo};tag=1`], debug);
+    expect(resolved.code).toBe(0);
+    expect(resolved.stderr).toMatch(/undici/);
+  });
 });

@@ -11,8 +11,13 @@ export interface BaseSendOptions {
  * The bottom of the HTTP stack: one request through the client's dispatcher, nothing else. Transport failures
  * become `RegistryError` (`NETWORK` / `TLS`); an abort rejects with the signal's reason.
  */
-export function createBaseSend(dispatcher: Dispatcher, options: BaseSendOptions): Send {
+export function createBaseSend(
+  transport: { dispatcher(): Promise<Dispatcher> },
+  options: BaseSendOptions,
+): Send {
   return async (request) => {
+    throwIfAborted(request.signal);
+    const dispatcher = await transport.dispatcher();
     throwIfAborted(request.signal);
     const body = typeof request.body === 'function' ? request.body() : request.body;
     try {
