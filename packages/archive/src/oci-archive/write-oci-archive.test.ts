@@ -117,6 +117,9 @@ describe('writeOciArchive', () => {
       ['arm64', true],
       ['amd64', false],
     ]);
+    // The reader hands back the index itself, byte for byte, for tools that push the whole image on.
+    expect(contents.ociIndex?.map((entry) => entry.digest)).toEqual([built.indexDigest]);
+    expect(contents.ociIndex?.[0]?.rawIndex?.equals(Buffer.from(layout.index?.rawIndex ?? []))).toBe(true);
     expect(contents.ociIndex?.[0]?.digest).toBe(built.indexDigest);
   });
 

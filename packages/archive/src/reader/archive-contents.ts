@@ -44,8 +44,17 @@ export interface ArchiveContents {
   format: 'docker-archive' | 'oci' | 'oci-layout';
   compression: ArchiveCompressionKind;
   images: ArchiveImage[];
-  /** What index.json points at (OCI formats): descriptors with their annotations. */
-  ociIndex?: { digest: Digest; mediaType: string; size: number; annotations?: Record<string, string> }[];
+  /**
+   * What index.json points at (OCI formats): descriptors with their annotations, and for an image index (an
+   * archive keeping every platform) its bytes, checked against the digest.
+   */
+  ociIndex?: {
+    digest: Digest;
+    mediaType: string;
+    size: number;
+    annotations?: Record<string, string>;
+    rawIndex?: Buffer;
+  }[];
   /** The `repositories` file, when present. */
   repositories?: Record<string, Record<string, string>>;
   entries: number;

@@ -74,11 +74,15 @@ export function readOciImages(
     const name = descriptor?.annotations?.[containerdNameAnnotation];
     const repoTags = name ? [repoTagOf(name)] : [];
     visit(descriptor, repoTags, 0);
+    const rawIndex = isIndexMediaType(descriptor.mediaType)
+      ? archive.blobJson<ImageIndex>(descriptor, 'image index').bytes
+      : undefined;
     top.push({
       digest: descriptor.digest,
       mediaType: descriptor.mediaType,
       size: descriptor.size,
       ...(descriptor.annotations ? { annotations: descriptor.annotations } : {}),
+      ...(rawIndex ? { rawIndex } : {}),
     });
   }
   // The same image under several tags appears once, with all its tags.

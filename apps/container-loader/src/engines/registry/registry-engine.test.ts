@@ -2,7 +2,16 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { type Registry, runChecked, skopeo, startRegistry, type TmpDir, tmpDir } from '@isar/testkit';
+import { openLayout, writeOciArchive } from '@isar/archive';
+import {
+  buildImage,
+  type Registry,
+  runChecked,
+  skopeo,
+  startRegistry,
+  type TmpDir,
+  tmpDir,
+} from '@isar/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planImages } from '../../archive/image-plan.js';
 import { parseImageName } from '../../inputs/image-name.js';
@@ -125,6 +134,48 @@ describe('registry engine: pushes archives into a real registry', () => {
     const [again] = await engine.load(prepared, planImages(prepared.contents, name));
     await prepared.dispose();
     expect(again?.digest).toBe(before);
+  });
+
+  it('pushes an oci archive that keeps every platform whole: the tag names the same index, each platform pulls', async () => {
+    const built = await buildImage({
+      platforms: ['linux/amd64', 'linux/arm64'],
+      layers: [0, 20_000],
+      seed: 703,
+    });
+    const layout = await openLayout(built.layoutDir);
+    const path = join(work.path, 'multi.zst');
+    await writeOciArchive(layout.image('linux/amd64'), {
+      repoTags: ['example.com/multi/app:2'],
+      output: path,
+      index: layout.index,
+      keepAllPlatforms: true,
+      compression: { zstd: {} },
+    });
+    const name = parseImageName('example.com/multi/app:2');
+    const prepared = await engine.prepare(path);
+    const loaded = await engine.load(prepared, planImages(prepared.contents, name));
+    await prepared.dispose();
+    expect(loaded).toEqual([
+      { name: 'example.com/multi/app:2', target: `${target.host}/multi/app:2`, digest: built.indexDigest },
+    ]);
+    expect((await rawManifest(`${target.host}/multi/app:2`)).digest).toBe(built.indexDigest);
+    for (const arch of ['amd64', 'arm64']) {
+      const inspected = JSON.parse(
+        (
+          await skopeo([
+            '--override-arch',
+            arch,
+            'inspect',
+            '--tls-verify=false',
+            `docker://${target.host}/multi/app:2`,
+          ])
+        ).stdout,
+      ) as { Architecture: string; Layers: string[] };
+      expect(inspected.Architecture).toBe(arch);
+      expect(inspected.Layers).toEqual(
+        built.manifests.find((m) => m.platform === `linux/${arch}`)?.layers.map((l) => l.digest),
+      );
+    }
   });
 
   it('reports an unreachable registry as ENGINE_UNAVAILABLE', async () => {

@@ -9,6 +9,7 @@ import { readVerifiedArchive } from '../../archive/read-verified.js';
 import { describeError, isAbort, LoaderError } from '../../errors.js';
 import type { ImageName } from '../../inputs/image-name.js';
 import type { Engine, LoadedImage, PreparedArchive } from '../engine.js';
+import { archiveIndexOf } from './archive-index.js';
 import { BlobStaging } from './blob-staging.js';
 import { pushableImage } from './pushable-image.js';
 import { formatTarget, parseRegistryUrl, type RegistryLocation, registryTarget } from './registry-target.js';
@@ -122,12 +123,19 @@ export class RegistryEngine implements Engine {
       const target = registryTarget(name, this.location.host);
       const { image: pushable, rebuilt } = pushableImage(image, staging);
       const mountFrom = pushedTo.get(image.configDigest);
+      // An archive that keeps every platform goes in whole: each image by digest, the index under the tag.
+      const whole = archiveIndexOf(archive.contents, image);
       let digest: string;
       try {
-        const pushed = await this.client.pushImage(pushable, target, {
-          ...(signal ? { signal } : {}),
-          ...(mountFrom ? { mountFrom } : {}),
-        });
+        const options = { ...(signal ? { signal } : {}), ...(mountFrom ? { mountFrom } : {}) };
+        const pushed = whole
+          ? await this.client.pushIndex(
+              whole.index,
+              whole.images.map((each) => pushableImage(each, staging).image),
+              target,
+              options,
+            )
+          : await this.client.pushImage(pushable, target, options);
         digest = pushed.descriptor.digest;
       } catch (error) {
         if (isAbort(error, signal)) throw error;
