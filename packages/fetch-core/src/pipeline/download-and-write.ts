@@ -50,30 +50,34 @@ export async function downloadAndWrite(
   downloads?.start(layers);
   try {
     let totals: LayerDownloadTotals | undefined;
-    await publishAtomically(plan.path, async (temp) => {
-      // No moment may pair the old record with the new archive.
-      await removeRecord(plan.path);
-      const tarBytes = await writeArchive(image, {
-        format: plan.format,
-        output: temp,
-        repoTag: `${plan.url.containerName}:${plan.url.tag}`,
-        zstd,
-        ...(downloads ? { layerFile: downloads.layerFile } : {}),
-        ...(signal ? { signal } : {}),
-        onProgress: (event) => {
-          onProgress?.({
-            type: 'write-layer',
-            digest: event.digest,
-            index: event.index,
-            done: event.type === 'layer-done',
-          });
-        },
-      });
-      // The writer may finish reading a blob before its download has verified and stored it: the archive is
-      // published only once every blob is safely in the cache.
-      totals = await downloads?.settle();
-      return tarBytes;
-    });
+    await publishAtomically(
+      plan.path,
+      async (temp) => {
+        // No moment may pair the old record with the new archive.
+        await removeRecord(plan.path);
+        const tarBytes = await writeArchive(image, {
+          format: plan.format,
+          output: temp,
+          repoTag: `${plan.url.containerName}:${plan.url.tag}`,
+          zstd,
+          ...(downloads ? { layerFile: downloads.layerFile } : {}),
+          ...(signal ? { signal } : {}),
+          onProgress: (event) => {
+            onProgress?.({
+              type: 'write-layer',
+              digest: event.digest,
+              index: event.index,
+              done: event.type === 'layer-done',
+            });
+          },
+        });
+        // The writer may finish reading a blob before its download has verified and stored it: the archive is
+        // published only once every blob is safely in the cache.
+        totals = await downloads?.settle();
+        return tarBytes;
+      },
+      { syncWhileWriting: true },
+    );
     return totals ?? { bytesDownloaded: layers.reduce((sum, l) => sum + l.size, 0), bytesFromCache: 0 };
   } catch (error) {
     // A failed download aborts the writer: report the download's error, not the abort it caused.

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { syncWhileWriting } from './background-sync.js';
 
 /** Where the content for `finalPath` is written before it is published: same directory, so rename is atomic. */
 export function tempPathFor(finalPath: string): string {
@@ -37,16 +38,24 @@ export async function removeStaleTempFiles(finalPath: string): Promise<number> {
 /**
  * Writes a file so that `finalPath` holds either its old state or the complete new content, never a part:
  * `write` fills a temp file in the same directory; it is fsynced, renamed over `finalPath`, and the directory
- * is fsynced so the rename survives a power cut. On any failure the temp file is removed.
+ * is fsynced so the rename survives a power cut. On any failure the temp file is removed. With
+ * `syncWhileWriting` (large files) the temp file is flushed in the background while it is being written.
  */
 export async function publishAtomically<T>(
   finalPath: string,
   write: (tempPath: string) => Promise<T>,
+  options: { syncWhileWriting?: boolean } = {},
 ): Promise<T> {
   await mkdir(dirname(finalPath), { recursive: true });
   const tempPath = tempPathFor(finalPath);
+  const background = options.syncWhileWriting ? syncWhileWriting(tempPath) : undefined;
   try {
-    const result = await write(tempPath);
+    let result: T;
+    try {
+      result = await write(tempPath);
+    } finally {
+      await background?.stop();
+    }
     await fsyncPath(tempPath);
     await rename(tempPath, finalPath);
     await fsyncPath(dirname(finalPath));
