@@ -15,7 +15,7 @@ export interface GrowingFile {
   state(): { done: boolean; failure?: unknown };
 }
 
-/** Bytes read at once; the caller keeps each chunk, so every read gets a fresh buffer. */
+/** Bytes read at once. */
 const chunkSize = 1 << 20;
 /** How long to wait at the end of what has been written so far before looking again. */
 const pollMs = 2;
@@ -33,6 +33,7 @@ async function* chunks(file: GrowingFile, signal: AbortSignal): AsyncGenerator<B
   let handle: FileHandle | undefined;
   let onFinal = false;
   let position = 0;
+  let scratch: Buffer | undefined;
   try {
     while (position < file.size) {
       signal.throwIfAborted();
@@ -55,11 +56,20 @@ async function* chunks(file: GrowingFile, signal: AbortSignal): AsyncGenerator<B
         await pause(signal);
         continue;
       }
-      const buffer = Buffer.allocUnsafe(Math.min(chunkSize, file.size - position));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      const wanted = Math.min(chunkSize, file.size - position);
+      if (scratch === undefined || scratch.length < wanted) scratch = Buffer.allocUnsafe(wanted);
+      const { bytesRead } = await handle.read(scratch, 0, wanted, position);
       if (bytesRead > 0) {
         position += bytesRead;
-        yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+        if (bytesRead === scratch.length) {
+          // A full chunk is handed on as it is; the next read gets a fresh buffer.
+          yield scratch;
+          scratch = undefined;
+        } else {
+          // Close behind the writer reads are short: hand on a copy of the bytes and keep the big buffer,
+          // instead of a slice that would pin a whole MiB for a few KiB.
+          yield Buffer.from(scratch.subarray(0, bytesRead));
+        }
         continue;
       }
       if (onFinal) {
