@@ -2,10 +2,11 @@ import { Authenticator } from '../auth/authenticator.js';
 import { parseChallenges, preferredChallenge } from '../auth/challenge.js';
 import { repositoryScope } from '../auth/scope.js';
 import type { CredentialLookup } from '../config/credentials.js';
-import { isPlainHttpPeer } from '../errors/network-error.js';
+import { isClosedConnection, isPlainHttpPeer } from '../errors/network-error.js';
+import { RegistryError } from '../errors/registry-error.js';
 import { errorFromResponse } from '../errors/response-error.js';
 import { discardBody } from '../http/body.js';
-import { isLoopbackHost } from '../http/host.js';
+import { isLoopbackHost, urlHostPort } from '../http/host.js';
 import type { RegistryTransport } from '../http/transport.js';
 import type { HttpMethod, HttpResponse, RequestBody, Send } from '../http/types.js';
 import type { PullSource } from '../mirror/pull-sources.js';
@@ -112,12 +113,27 @@ export class RegistryApi {
       return https;
     } catch (error) {
       const mayUseHttp = insecure || isLoopbackHost(endpoint);
-      if (!mayUseHttp || !isPlainHttpPeer(error)) throw error;
+      if (!mayUseHttp || !isPlainHttpPeer(error)) throw this.#explainClosedTls(error, https);
       // The peer speaks plain HTTP after all: its own answer says more than the TLS error.
       if (plainFailure !== undefined) throw plainFailure;
     }
     await this.#ping(http, state, signal);
     return http;
+  }
+
+  /**
+   * A TLS server that demands a client certificate and gets none closes the connection right after the
+   * handshake, which reaches us as a bare "other side closed": say what is most likely missing.
+   */
+  #explainClosedTls(error: unknown, https: URL): unknown {
+    if (!(error instanceof RegistryError) || error.code !== 'NETWORK' || error.hint !== undefined)
+      return error;
+    if (!isClosedConnection(error)) return error;
+    const { hostname, port } = urlHostPort(https);
+    if (this.#deps.transport.tlsFor(hostname, port).options.cert) return error;
+    return error.withHint(
+      `if ${https.host} requires a client certificate, put client.cert and client.key into certs.d/${hostname}:${port}/`,
+    );
   }
 
   async #ping(

@@ -40,6 +40,11 @@ export function isTlsFailure(error: unknown): boolean {
 }
 
 /** True when an HTTPS attempt failed because the server speaks plain HTTP (used to fall back for loopback). */
+/** The peer closed or reset the connection (no HTTP answer at all). */
+export function isClosedConnection(error: unknown): boolean {
+  return codesOf(error).some((c) => c === 'UND_ERR_SOCKET' || c === 'ECONNRESET');
+}
+
 export function isPlainHttpPeer(error: unknown): boolean {
   if (error instanceof RegistryError) return isPlainHttpPeer(error.cause);
   const codes = codesOf(error);

@@ -95,6 +95,15 @@ export class RegistryError extends Error {
     this.retryable = options.retryable ?? RETRYABLE_BY_DEFAULT.has(code);
     this.hint = options.hint;
   }
+
+  /** The same error with a (different) hint for the user; errors are not changed in place. */
+  withHint(hint: string): RegistryError {
+    const copy = Object.create(Object.getPrototypeOf(this)) as RegistryError;
+    return Object.defineProperties(copy, {
+      ...Object.getOwnPropertyDescriptors(this),
+      hint: { value: hint, enumerable: true },
+    });
+  }
 }
 
 /** Whether `error` is a {@link RegistryError}, optionally with the given `code`. */

@@ -122,6 +122,7 @@ describe('TLS registry that demands a client certificate', () => {
       expect(isRegistryError(error)).toBe(true);
       expect(['TLS', 'NETWORK']).toContain((error as { code: string }).code);
       expect((error as Error).message).toContain(registry.host);
+      expect((error as { hint?: string }).hint).toContain('client certificate');
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       await isolated.cleanup();
