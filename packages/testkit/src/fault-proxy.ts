@@ -40,6 +40,8 @@ export type FaultPlan = { match?: (req: FaultMatchRequest) => boolean } & (
   | { kind: 'redirect-blobs'; to: string; times?: number }
   /** Removes a header from the registry's answers (a registry or proxy that omits Docker-Content-Digest). */
   | { kind: 'drop-response-header'; header: string; times?: number }
+  /** Sets (or replaces) a header of the registry's answers, e.g. a schema-1 Content-Type. */
+  | { kind: 'set-response-header'; header: string; value: string; times?: number }
 );
 
 export interface ProxiedRequest {
@@ -200,12 +202,17 @@ export async function faultProxy(
     record.status = upstreamRes.statusCode ?? 502;
     const headers = forwardHeaders(upstreamRes.headers);
     for (const { entry, index } of faults) {
-      if (entry.kind !== 'drop-response-header') continue;
-      const name = entry.header.toLowerCase();
-      if (!(name in headers)) continue;
-      delete headers[name];
+      if (entry.kind === 'drop-response-header') {
+        const name = entry.header.toLowerCase();
+        if (!(name in headers)) continue;
+        delete headers[name];
+      } else if (entry.kind === 'set-response-header') {
+        headers[entry.header.toLowerCase()] = entry.value;
+      } else {
+        continue;
+      }
       count(index);
-      record.fault = 'drop-response-header';
+      record.fault = entry.kind;
     }
     res.writeHead(record.status, headers);
 

@@ -210,6 +210,27 @@ describe('fault injection between client and registry', () => {
     expect(image.descriptor.digest).toMatch(/^sha256:/);
   });
 
+  it('refuses a schema-1 manifest by its Content-Type with UNSUPPORTED_SCHEMA1 and a hint, on HEAD and on GET', async () => {
+    const proxy = await faultProxy(registry.url, [
+      {
+        kind: 'set-response-header',
+        header: 'Content-Type',
+        value: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
+        match: isManifest,
+      },
+    ]);
+    proxies.push(proxy);
+    const client = ctx.client();
+    const ref = parseReference(`${proxy.host}/faults/app:v1`);
+    for (const attempt of [() => client.resolve(ref), () => client.getImage(ref)]) {
+      const error = await attempt().catch((e: unknown) => e);
+      expect(isRegistryError(error, 'UNSUPPORTED_SCHEMA1')).toBe(true);
+      expect((error as { hint?: string }).hint).toMatch(/schema 1/);
+      expect((error as { retryable: boolean }).retryable).toBe(false);
+    }
+    expect(proxy.requests.filter(isManifest).map((r) => r.method)).toEqual(['HEAD', 'GET']);
+  });
+
   it("reads a blob's last bytes with one Range request (a gzip trailer ahead of the download)", async () => {
     const proxy = await faultProxy(registry.url, []);
     proxies.push(proxy);
