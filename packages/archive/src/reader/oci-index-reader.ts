@@ -24,11 +24,14 @@ export function readOciImages(
     throw new ArchiveError('INVALID_ARCHIVE', 'index.json has no manifests list');
   }
   const images: ArchiveImage[] = [];
+  /** The bytes of every image index met, by digest (index.json's own entries are handed back). */
+  const indexBytes = new Map<string, Buffer>();
   const visit = (descriptor: Descriptor, repoTags: string[], depth: number): void => {
     const what = isIndexMediaType(descriptor.mediaType) ? 'image index' : 'manifest';
     if (isIndexMediaType(descriptor.mediaType)) {
       if (depth > 2) throw new ArchiveError('UNSUPPORTED', `image index ${descriptor.digest} nests too deep`);
-      const { value } = archive.blobJson<ImageIndex>(descriptor, what);
+      const { bytes, value } = archive.blobJson<ImageIndex>(descriptor, what);
+      indexBytes.set(descriptor.digest, bytes);
       if (!Array.isArray(value.manifests))
         throw new ArchiveError('INVALID_ARCHIVE', `image index ${descriptor.digest} has no manifests`);
       for (const child of value.manifests) visit(child, repoTags, depth + 1);
@@ -74,9 +77,7 @@ export function readOciImages(
     const name = descriptor?.annotations?.[containerdNameAnnotation];
     const repoTags = name ? [repoTagOf(name)] : [];
     visit(descriptor, repoTags, 0);
-    const rawIndex = isIndexMediaType(descriptor.mediaType)
-      ? archive.blobJson<ImageIndex>(descriptor, 'image index').bytes
-      : undefined;
+    const rawIndex = indexBytes.get(descriptor.digest);
     top.push({
       digest: descriptor.digest,
       mediaType: descriptor.mediaType,

@@ -1,8 +1,8 @@
 import type { Descriptor } from '@isar/oci-spec';
 import { abortReason, linkedController, throwIfAborted } from '../http/abort.js';
 import { readBodyLimited } from '../http/body.js';
-import { header } from '../http/types.js';
 import type { BlobLocation } from './blob-reader.js';
+import { acceptRangeResponse } from './range.js';
 
 /**
  * The last `length` bytes of a blob, through a `Range` request, before (or while) the whole blob downloads: a
@@ -24,11 +24,12 @@ export async function readBlobTail(
     for (const location of locations) {
       try {
         const response = await location.get(start, controller.signal);
-        const range = header(response.headers, 'content-range') ?? '';
-        if (response.status !== 206 || !range.startsWith(`bytes ${start}-`)) {
+        if (response.status !== 206) {
           response.body.destroy();
           continue;
         }
+        // The same Content-Range check as a resumed download: starts at `start`, total is the blob's size.
+        await acceptRangeResponse(response, start, descriptor);
         const bytes = await readBodyLimited(response, length, `tail of blob ${descriptor.digest}`);
         if (bytes.length === length) return bytes;
       } catch {
