@@ -38,7 +38,8 @@ export {
 } from './policy/checksum-policy.js';
 export { publishAtomically } from './store/atomic-file.js';
 export { BlobCache, type BlobDownloader, type BlobFill } from './store/blob-cache.js';
-export { acquireLock, type HeldLock, type LockOptions } from './store/file-lock.js';
+export { acquireLock, type HeldLock, type LockOptions, type LockWait } from './store/file-lock.js';
+export { archiveLockPath } from './store/lock-paths.js';
 export { DOCKER_SCHEME, DOCKER_URL_PARAMETERS, type DockerUrl, parseDockerUrl } from './url/docker-url.js';
 export { type DockerUrlParts, formatDockerUrl, srcUriLine, urlWithDigest } from './url/format-docker-url.js';
 export { redactDockerUrl } from './url/redact.js';

@@ -1,5 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type BuiltImage,
@@ -97,6 +99,52 @@ describe('kill -9 in the middle of a download, then run again', () => {
     const dir = await readdir(join(dlDir, 'container-images/amd64'));
     expect(dir.sort()).toEqual([local.split('/').pop(), `${local.split('/').pop()}.isar-fetch.json`]);
     expect((await readdir(blobs)).filter((n) => !/^[0-9a-f]{64}$/.test(n))).toEqual([]);
+  });
+});
+
+describe('locks held by others', () => {
+  it("bitbake's own flock on <archive>.lock (held around the call) does not stop the fetch", async () => {
+    const dlDir = join(work.path, 'dl');
+    const url = `docker://${repo};tag=1;digest=${indexDigest}`;
+    const local = (await cli(['localpath', url, '--arch', 'arm64'])).stdout.trim();
+    const bitbakeLock = `${join(dlDir, local)}.lock`;
+    await mkdir(dirname(bitbakeLock), { recursive: true });
+    // What bb.utils.lockfile does: an empty file, flock'ed by the task that then runs us.
+    const holder = spawn('flock', [bitbakeLock, 'sleep', '60'], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !(await stat(bitbakeLock).catch(() => undefined)); i++) await sleep(20);
+      const run = await cli(['fetch', url, '--dl-dir', dlDir, '--arch', 'arm64', '--json', '--quiet']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toBe('');
+      expect(holder.exitCode).toBeNull(); // still holding it
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  it('a wait for a live holder is said on stderr (even --json --quiet), and its lock is reclaimed once it dies', async () => {
+    const dlDir = join(work.path, 'dl');
+    const url = `docker://${repo};tag=1;digest=${indexDigest}`;
+    const local = (await cli(['localpath', url, '--arch', 'arm64'])).stdout.trim();
+    const lockPath = `${join(dlDir, local)}.isar-fetch.lock`;
+    await mkdir(dirname(lockPath), { recursive: true });
+    const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
+    await writeFile(lockPath, JSON.stringify({ pid: holder.pid, host: hostname(), since: Date.now() }));
+    const run = startCli(['fetch', url, '--dl-dir', dlDir, '--arch', 'arm64', '--json', '--quiet']);
+    let stderr = '';
+    run.child.stderr?.on('data', (chunk: string) => (stderr += chunk));
+    for (let i = 0; i < 200 && !stderr.includes('waiting'); i++) await sleep(50);
+    expect(stderr).toMatch(
+      new RegExp(
+        `^isar-fetch: waiting \\d+ s for the lock ${lockPath.replace(/[.]/g, '\\.')} \\(held by process ${holder.pid} on ${hostname()}\\)`,
+      ),
+    );
+    expect(run.child.exitCode).toBeNull();
+    holder.kill('SIGKILL');
+    const done = await run.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(JSON.parse(done.stdout).path).toBe(join(dlDir, local));
+    await expect(stat(lockPath)).rejects.toThrow();
   });
 });
 

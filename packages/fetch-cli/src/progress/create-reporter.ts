@@ -12,11 +12,12 @@ export interface ReporterChoice {
   program: string;
 }
 
-/** `--quiet`: only notes (none with --json); `--json`: JSON lines; a terminal: live bars; anything else: a line every few seconds. */
+/** `--quiet`: only notes (none with --json) and lock waits; `--json`: JSON lines; a terminal: live bars; anything else: a line every few seconds. */
 export function createReporter(stderr: CliOutput, choice: ReporterChoice): ProgressReporter {
   const prefix = `${choice.program}: `;
+  // --json --quiet (how bitbake runs us): notes are in the JSON result; stderr only says when we wait for a lock.
   if (choice.json)
-    return choice.quiet ? quietReporter({ write: () => true }, prefix) : new JsonProgress(stderr);
+    return choice.quiet ? quietReporter(stderr, prefix, { notes: false }) : new JsonProgress(stderr);
   if (choice.quiet) return quietReporter(stderr, prefix);
   return stderr.isTTY ? new BarProgress(stderr, prefix) : new LineProgress(stderr, prefix);
 }

@@ -79,7 +79,9 @@ export class ProgressModel {
       }
       case 'waiting': {
         if (event.what !== 'blob') break;
-        const layer = this.layers.find((l) => event.path.endsWith(l.digest.slice(l.digest.indexOf(':') + 1)));
+        const layer = this.layers.find((l) =>
+          event.target.endsWith(l.digest.slice(l.digest.indexOf(':') + 1)),
+        );
         if (layer && layer.state === 'pending') layer.state = 'waiting';
         break;
       }

@@ -10,11 +10,22 @@ export interface ProgressReporter {
   close(): void;
 }
 
-/** `--quiet`: no progress, only notes. */
-export function quietReporter(out: { write(chunk: string): unknown }, prefix: string): ProgressReporter {
+/**
+ * `--quiet`: no progress, only notes, and a wait for a lock held by someone else (a silent wait looks like a
+ * hang to whoever runs us, bitbake included).
+ */
+export function quietReporter(
+  out: { write(chunk: string): unknown },
+  prefix: string,
+  { notes = true }: { notes?: boolean } = {},
+): ProgressReporter {
   return {
-    onProgress() {},
-    note: (line) => out.write(`${prefix}${line}\n`),
+    onProgress(event) {
+      if (event.type === 'waiting') out.write(`${prefix}${describeWait(event)}\n`);
+    },
+    note: (line) => {
+      if (notes) out.write(`${prefix}${line}\n`);
+    },
     close() {},
   };
 }
@@ -25,9 +36,7 @@ export function describeEvent(event: FetchProgress): string | undefined {
     case 'hit':
       return `up to date: ${event.path}`;
     case 'waiting':
-      return event.what === 'archive'
-        ? `waiting for process ${event.pid} on ${event.host}, which is writing ${event.path}`
-        : undefined;
+      return describeWait(event);
     case 'resolved':
       return `resolved ${event.reference}`;
     case 'image':
@@ -39,4 +48,14 @@ export function describeEvent(event: FetchProgress): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** Who holds the lock we wait for, and what happens next. */
+export function describeWait(event: Extract<FetchProgress, { type: 'waiting' }>): string {
+  const seconds = Math.round(event.waitedMs / 1000);
+  const stale = Math.round(event.staleAfterMs / 1000);
+  const holder = event.owner
+    ? `held by process ${event.owner.pid} on ${event.owner.host}`
+    : `${event.foreign}; taken over if nothing refreshes it for ${stale} s`;
+  return `waiting ${seconds} s for the lock ${event.path} (${holder}) of ${event.target}`;
 }

@@ -9,6 +9,7 @@ import { DEFAULT_CHECKSUM_POLICY } from '../policy/checksum-policy.js';
 import { removeStaleTempFiles } from '../store/atomic-file.js';
 import { BlobCache } from '../store/blob-cache.js';
 import { acquireLock } from '../store/file-lock.js';
+import { archiveLockPath } from '../store/lock-paths.js';
 import { type DockerUrl, parseDockerUrl } from '../url/docker-url.js';
 import { downloadAndWrite, isDamagedContent } from './download-and-write.js';
 import { ARCHIVE_FORMATS, type ArchiveFormat, type FetchOptions, type FetchResult } from './fetch-options.js';
@@ -35,8 +36,9 @@ interface Plan {
  * container fetcher does, and returns what it did:
  * 1. A digest-pinned URL whose archive is already there (and still matches its record, see
  *    `published-record.ts`) is a hit: no network, no lock, no reading of the archive.
- * 2. Under the lock `<archive>.lock` (parallel bitbake tasks on one URL: one fetches, the others wait and then
- *    find the hit), the tag is resolved by HEAD and the checksum policy applied; the content is pulled by
+ * 2. Under the lock `<archive>.isar-fetch.lock` (two isar-fetch commands or two bitbake instances sharing a
+ *    DL_DIR on one URL: one fetches, the others wait and then find the hit; not bitbake's own `<archive>.lock`,
+ *    which bitbake holds around the call), the tag is resolved by HEAD and the checksum policy applied; the content is pulled by
  *    digest, the platform picked from the index.
  * 3. Layers download in parallel into the blob cache (resuming partial files of interrupted runs) while the
  *    archive writer takes them in manifest order, into a temp file beside the archive that is fsynced and
@@ -71,10 +73,10 @@ export async function fetchImage(url: string | DockerUrl, options: FetchOptions)
   const client = options.client ?? createRegistryClient(options.registry);
   try {
     await mkdir(dirname(plan.path), { recursive: true });
-    const lock = await acquireLock(`${plan.path}.lock`, {
+    const lock = await acquireLock(archiveLockPath(plan.path), {
       ...(options.signal ? { signal: options.signal } : {}),
-      onWait: (owner) =>
-        options.onProgress?.({ type: 'waiting', what: 'archive', path: plan.path, ...owner }),
+      onWait: (wait) =>
+        options.onProgress?.({ type: 'waiting', what: 'archive', target: plan.path, ...wait }),
     });
     try {
       return await fetchLocked(plan, client, zstd, options);

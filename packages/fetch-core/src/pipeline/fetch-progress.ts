@@ -1,4 +1,5 @@
 import type { Digest } from '@isar/oci-spec';
+import type { LockWait } from '../store/file-lock.js';
 
 /**
  * What a fetch reports while it runs, in order: `resolved`, then `image`, then per layer `layer-cached` or
@@ -8,8 +9,11 @@ import type { Digest } from '@isar/oci-spec';
 export type FetchProgress =
   /** An existing archive is valid: nothing is fetched. */
   | { type: 'hit'; path: string }
-  /** Another process holds the lock of this archive (or of a blob); we wait for it. */
-  | { type: 'waiting'; what: 'archive' | 'blob'; path: string; pid: number; host: string }
+  /**
+   * The lock of this archive (or of a blob) has been held by someone else for a few seconds; we wait for it.
+   * `path` is the lock file, `target` what it guards; `owner` or `foreign` says who holds it (see LockWait).
+   */
+  | ({ type: 'waiting'; what: 'archive' | 'blob'; target: string } & LockWait)
   /** The URL has no digest and the policy is `0`: upstream's warning. */
   | { type: 'warning'; message: string; srcUriLine: string }
   | { type: 'resolved'; reference: string; indexDigest: Digest }

@@ -168,8 +168,8 @@ export class LayerDownloads {
         }),
       {
         signal,
-        onWait: (owner) =>
-          onProgress?.({ type: 'waiting', what: 'blob', path: this.cache.pathOf(layer.digest), ...owner }),
+        onWait: (wait) =>
+          onProgress?.({ type: 'waiting', what: 'blob', target: this.cache.pathOf(layer.digest), ...wait }),
       },
     );
     const result = filled.download;

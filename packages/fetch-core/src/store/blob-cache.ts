@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { type Descriptor, type Digest, digestAlgorithm, digestHex, parseDigest } from '@isar/oci-spec';
 import { FetchCoreError } from '../errors.js';
 import { acquireLock, clearStaleLock, type LockOptions } from './file-lock.js';
+import { blobLockPath } from './lock-paths.js';
 
 /**
  * Puts the verified blob at `path`, going through `<path>.partial` (see {@link BlobCache.partialPathOf}) and
@@ -66,11 +67,11 @@ export class BlobCache {
     const path = this.pathOf(descriptor.digest);
     const cached = await this.lookup(descriptor);
     if (cached) {
-      await clearStaleLock(`${path}.lock`);
+      await clearStaleLock(blobLockPath(path));
       return { path: cached, download: undefined };
     }
     await mkdir(dirname(path), { recursive: true });
-    const lock = await acquireLock(`${path}.lock`, options);
+    const lock = await acquireLock(blobLockPath(path), options);
     try {
       // Another process may have finished it while we waited for the lock.
       const filled = await this.lookup(descriptor);

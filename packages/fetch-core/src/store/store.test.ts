@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Descriptor, Digest } from '@isar/oci-spec';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { publishAtomically, removeStaleTempFiles } from './atomic-file.js';
 import { BlobCache } from './blob-cache.js';
-import { acquireLock } from './file-lock.js';
+import { acquireLock, type LockWait } from './file-lock.js';
+import { archiveLockPath } from './lock-paths.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -42,6 +43,15 @@ describe('acquireLock', () => {
     expect(order).toEqual(['first releases', 'second acquired']);
   });
 
+  it('never exists without its owner record, and leaves no private file behind', async () => {
+    const path = join(dir, 'x.lock');
+    const lock = await acquireLock(path);
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
+    expect(await readdir(dir)).toEqual(['x.lock']);
+    await lock.release();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('takes over the lock of a killed process', async () => {
     const path = join(dir, 'x.lock');
     await writeFile(path, JSON.stringify({ pid: await deadPid(), host: hostname(), since: 0 }));
@@ -51,27 +61,126 @@ describe('acquireLock', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it('waits for a live owner and tells who it waits for', async () => {
+  it('takes over a lock whose pid now belongs to another process (start time differs)', async () => {
     const path = join(dir, 'x.lock');
     const sleeper = spawn('sleep', ['30']);
     try {
-      await writeFile(path, JSON.stringify({ pid: sleeper.pid, host: hostname(), since: 0 }));
-      const waited: number[] = [];
-      const attempt = acquireLock(path, {
-        signal: AbortSignal.timeout(300),
-        onWait: (o) => waited.push(o.pid),
-      });
-      await expect(attempt).rejects.toThrow(/abort|timeout/i);
-      expect(waited).toEqual([sleeper.pid]);
+      await writeFile(path, JSON.stringify({ pid: sleeper.pid, host: hostname(), since: 0, start: '1' }));
+      const lock = await acquireLock(path, { signal: AbortSignal.timeout(2000) });
+      await lock.release();
     } finally {
       sleeper.kill('SIGKILL');
     }
   });
 
-  it('never takes over a lock held on another host', async () => {
+  it('waits for a live owner of this host, silently at first, then says who it waits for', async () => {
+    const path = join(dir, 'x.lock');
+    const sleeper = spawn('sleep', ['30']);
+    try {
+      await writeFile(path, JSON.stringify({ pid: sleeper.pid, host: hostname(), since: 0 }));
+      const waits: LockWait[] = [];
+      const attempt = acquireLock(path, {
+        signal: AbortSignal.timeout(700),
+        noticeAfterMs: 300,
+        staleAfterMs: 100, // never applies to a live process of this host
+        maxPollMs: 20,
+        onWait: (w) => waits.push(w),
+      });
+      await expect(attempt).rejects.toThrow(/abort|timeout/i);
+      expect(waits).toHaveLength(1);
+      expect(waits[0]).toMatchObject({ path, owner: { pid: sleeper.pid, host: hostname() } });
+      expect(waits[0]?.waitedMs).toBeGreaterThanOrEqual(300);
+      expect(await readFile(path, 'utf8')).toContain(String(sleeper.pid));
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+  });
+
+  it('says nothing about a wait shorter than the notice delay', async () => {
+    const path = join(dir, 'x.lock');
+    const first = await acquireLock(path);
+    const waits: LockWait[] = [];
+    const second = acquireLock(path, { maxPollMs: 20, onWait: (w) => waits.push(w) });
+    setTimeout(() => void first.release(), 100);
+    await (await second).release();
+    expect(waits).toEqual([]);
+  });
+
+  it('an empty file (not an isar-fetch lock) is reported, then taken over once nothing refreshes it', async () => {
+    const path = join(dir, 'x.lock');
+    await writeFile(path, '');
+    const waits: LockWait[] = [];
+    const started = Date.now();
+    const lock = await acquireLock(path, {
+      signal: AbortSignal.timeout(5000),
+      noticeAfterMs: 50,
+      staleAfterMs: 600,
+      maxPollMs: 20,
+      onWait: (w) => waits.push(w),
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toMatchObject({ path, foreign: expect.stringMatching(/empty/), staleAfterMs: 600 });
+    expect(waits[0]?.owner).toBeUndefined();
+    await lock.release();
+  });
+
+  it('a foreign file that keeps being touched is never taken over', async () => {
+    const path = join(dir, 'x.lock');
+    await writeFile(path, 'held by some other tool');
+    const toucher = setInterval(() => void utimes(path, new Date(), new Date()), 50);
+    try {
+      const waits: LockWait[] = [];
+      const attempt = acquireLock(path, {
+        signal: AbortSignal.timeout(1200),
+        noticeAfterMs: 0,
+        staleAfterMs: 400,
+        maxPollMs: 20,
+        onWait: (w) => waits.push(w),
+      });
+      await expect(attempt).rejects.toThrow(/abort|timeout/i);
+      expect(waits[0]?.foreign).toMatch(/unknown content/);
+      expect(await readFile(path, 'utf8')).toBe('held by some other tool');
+    } finally {
+      clearInterval(toucher);
+    }
+  });
+
+  it('a lock of another host (shared DL_DIR) is kept while its heartbeat runs, taken over when it stops', async () => {
     const path = join(dir, 'x.lock');
     await writeFile(path, JSON.stringify({ pid: await deadPid(), host: 'another-build-host', since: 0 }));
-    await expect(acquireLock(path, { signal: AbortSignal.timeout(200) })).rejects.toThrow(/abort|timeout/i);
+    const heartbeat = setInterval(() => void utimes(path, new Date(), new Date()), 50);
+    const options = { noticeAfterMs: 0, staleAfterMs: 400, maxPollMs: 20 };
+    try {
+      const waits: LockWait[] = [];
+      const attempt = acquireLock(path, {
+        ...options,
+        signal: AbortSignal.timeout(1000),
+        onWait: (w) => waits.push(w),
+      });
+      await expect(attempt).rejects.toThrow(/abort|timeout/i);
+      expect(waits[0]?.owner).toEqual({ pid: expect.any(Number), host: 'another-build-host' });
+    } finally {
+      clearInterval(heartbeat);
+    }
+    const lock = await acquireLock(path, { ...options, signal: AbortSignal.timeout(3000) });
+    expect(JSON.parse(await readFile(path, 'utf8')).host).toBe(hostname());
+    await lock.release();
+  });
+
+  it('a held lock beats: its mtime moves, so waiters elsewhere see it alive', async () => {
+    const path = join(dir, 'x.lock');
+    const lock = await acquireLock(path, { heartbeatMs: 50 });
+    const before = (await stat(path)).mtimeMs;
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await stat(path)).mtimeMs).toBeGreaterThan(before);
+    await lock.release();
+  });
+
+  it("is independent of bitbake's flock on <archive>.lock: the archive lock has its own name", () => {
+    expect(archiveLockPath('/dl/container-images/amd64/x_latest.zst')).toBe(
+      '/dl/container-images/amd64/x_latest.zst.isar-fetch.lock',
+    );
   });
 });
 
