@@ -122,6 +122,39 @@ describe('faultProxy in front of a real registry', () => {
     }
   });
 
+  it('stalls after N body bytes: the connection stays open and nothing more arrives', async () => {
+    const proxy = await faultProxy(registry.url, {
+      kind: 'stall-after-bytes',
+      bytes: 50_000,
+      times: 1,
+      match: isBlob,
+    });
+    try {
+      const controller = new AbortController();
+      const res = await fetch(`${proxy.url}${blobUrlPath}`, { signal: controller.signal });
+      expect(res.status).toBe(200);
+      const reader = res.body?.getReader();
+      if (!reader) throw new Error('no body');
+      let received = 0;
+      const reading = (async () => {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return 'ended';
+          received += value.length;
+        }
+      })().catch(() => 'aborted');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(received).toBe(50_000);
+      controller.abort();
+      expect(await reading).toBe('aborted');
+      expect(proxy.requests[0]?.fault).toBe('stall-after-bytes');
+      const again = await fetch(`${proxy.url}${blobUrlPath}`);
+      expect(sha256(await again.arrayBuffer())).toBe(blob.digest);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('drops a response header the given number of times, matching on request headers too', async () => {
     const proxy = await faultProxy(registry.url, [
       {

@@ -28,6 +28,8 @@ export interface FaultMatchRequest {
 
 export type FaultPlan = { match?: (req: FaultMatchRequest) => boolean } & (
   | { kind: 'reset-after-bytes'; bytes: number; times?: number }
+  /** Sends the first `bytes` of the body, then nothing more, keeping the connection open (a stalled server). */
+  | { kind: 'stall-after-bytes'; bytes: number; times?: number }
   | { kind: 'delay'; ms: number; times?: number }
   | { kind: 'corrupt-byte'; offset: number; times?: number }
   | {
@@ -216,6 +218,13 @@ export async function faultProxy(
     }
     res.writeHead(record.status, headers);
 
+    const stall = faults.find(({ entry }) => entry.kind === 'stall-after-bytes');
+    if (stall && stall.entry.kind === 'stall-after-bytes') {
+      count(stall.index);
+      record.fault = 'stall-after-bytes';
+      await forwardThenStall(upstreamRes, res, stall.entry.bytes);
+      return;
+    }
     const reset = faults.find(({ entry }) => entry.kind === 'reset-after-bytes');
     const corrupt = faults.find(({ entry }) => entry.kind === 'corrupt-byte');
     if (reset && reset.entry.kind === 'reset-after-bytes') {
@@ -275,6 +284,23 @@ export async function faultProxy(
  * Streams the first `limit` body bytes, then resets the TCP connection (RST, not a clean close).
  * Resolves true when it cut the body, false when the body was shorter and went through whole.
  */
+/** Forwards `limit` body bytes, then holds the connection open, sending nothing, until the client leaves. */
+async function forwardThenStall(
+  upstream: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+): Promise<void> {
+  let sent = 0;
+  for await (const chunk of upstream as AsyncIterable<Buffer>) {
+    const part = chunk.subarray(0, Math.max(0, limit - sent));
+    if (part.length > 0 && !res.write(part)) await once(res, 'drain');
+    sent += part.length;
+    if (sent >= limit) break;
+  }
+  upstream.destroy();
+  if (!res.destroyed) await once(res, 'close');
+}
+
 async function forwardThenReset(
   upstream: IncomingMessage,
   res: ServerResponse,

@@ -102,6 +102,38 @@ describe('kill -9 in the middle of a download, then run again', () => {
   });
 });
 
+describe('SIGTERM (bitbake stopping a worker) in the middle of a download', () => {
+  let proxy: FaultProxy;
+  afterEach(async () => {
+    await proxy?.stop();
+  });
+
+  it('exits 143 after removing its temp archive and locks; the partial blob stays for resume', async () => {
+    const big = bigLayer();
+    const isBig = (r: FaultMatchRequest) =>
+      r.method === 'GET' && r.path.endsWith(big.digest) && r.headers.range !== `bytes=${big.size - 4}-`;
+    proxy = await faultProxy(registry.url, [
+      { kind: 'stall-after-bytes', bytes: Math.floor(big.size / 2), times: 1, match: isBig },
+    ]);
+    const url = `docker://${proxy.host}/demo/big;tag=1;digest=${indexDigest}`;
+    const dlDir = join(work.path, 'dl');
+    const run = startCli(['fetch', url, '--dl-dir', dlDir, '--arch', 'amd64', '--json', '--quiet']);
+    const blobs = join(dlDir, 'container-images/blobs/sha256');
+    const partial = join(blobs, `${big.digest.slice(7)}.partial`);
+    for (let i = 0; i < 400 && ((await stat(partial).catch(() => undefined))?.size ?? 0) === 0; i++)
+      await sleep(50);
+    await sleep(200);
+    run.child.kill('SIGTERM');
+    const done = await run.done;
+    expect(done.code).toBe(143);
+    expect(done.lines).toHaveLength(1);
+    const archiveDir = await readdir(join(dlDir, 'container-images/amd64'));
+    expect(archiveDir).toEqual([]);
+    expect((await readdir(blobs)).filter((n) => n.endsWith('.lock'))).toEqual([]);
+    expect((await stat(partial)).size).toBeGreaterThan(0);
+  });
+});
+
 describe('locks held by others', () => {
   it("bitbake's own flock on <archive>.lock (held around the call) does not stop the fetch", async () => {
     const dlDir = join(work.path, 'dl');
