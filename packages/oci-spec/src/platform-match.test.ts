@@ -176,6 +176,31 @@ describe('matchPlatform', () => {
   });
 });
 
+describe('platformDistance: arm64 variants', () => {
+  it.each([
+    // wanted, offered, runs
+    ['linux/arm64/v9', 'linux/arm64/v8.5', true],
+    ['linux/arm64/v9', 'linux/arm64/v8.6', false],
+    ['linux/arm64/v9.1', 'linux/arm64/v8.6', true],
+    ['linux/arm64/v9.6', 'linux/arm64/v8.9', true],
+    ['linux/arm64/v9.6', 'linux/arm64/v8.10', false],
+    ['linux/arm64/v8.2', 'linux/arm64/v8.10', false],
+    ['linux/arm64/v8.10', 'linux/arm64/v8.2', true],
+    ['linux/arm64/v9.2', 'linux/arm64/v9.1', true],
+    ['linux/arm64/v9.1', 'linux/arm64/v9.2', false],
+    ['linux/arm64/v8.1', 'linux/arm64/v9', false],
+  ] as const)('%s runs %s: %s', (wanted, offered, expected) => {
+    expect(platformDistance(parsePlatform(wanted), parsePlatform(offered)) !== undefined).toBe(expected);
+  });
+
+  it('prefers the nearest minor version', () => {
+    const manifests = index('linux/arm64/v8.2', 'linux/arm64/v8.5', 'linux/arm64/v8.10');
+    expect(formatPlatform(matchPlatform(parsePlatform('linux/arm64/v9'), manifests).platform)).toBe(
+      'linux/arm64/v8.5',
+    );
+  });
+});
+
 describe('matchPlatform properties', () => {
   const platformArb = fc
     .record({

@@ -78,12 +78,18 @@ export function isAttestationManifest(descriptor: Descriptor): boolean {
   return p !== undefined && p.os === 'unknown' && p.architecture === 'unknown';
 }
 
-/** `v7` -> 7, `v8.2` -> 8.2, `` -> the architecture's baseline; undefined when not a version. */
-function variantVersion(variant: string | undefined, baseline: number): number | undefined {
-  if (!variant) return baseline;
+/** A variant as major and minor version: `v7` -> 7.0, `v8.2` -> 8.2, `` -> the architecture's baseline. */
+interface VariantVersion {
+  readonly major: number;
+  readonly minor: number;
+}
+
+/** Undefined when the variant is not a version (`v8.10` is minor 10, not 8.1). */
+function variantVersion(variant: string | undefined, baseline: number): VariantVersion | undefined {
+  if (!variant) return { major: baseline, minor: 0 };
   const m = /^v?(\d+)(?:\.(\d+))?$/.exec(variant);
   if (!m) return undefined;
-  return Number(m[1]) + (m[2] ? Number(m[2]) / 100 : 0);
+  return { major: Number(m[1]), minor: m[2] ? Number(m[2]) : 0 };
 }
 
 /** Lowest variant of each architecture family that an image may be built for, and what '' means there. */
@@ -93,11 +99,31 @@ const VERSIONED_FAMILIES: Record<string, { baseline: number; floor: number }> = 
   amd64: { baseline: 1, floor: 1 },
 };
 
+/** Armv8's last minor version: there is no v8.10. */
+const ARMV8_LAST_MINOR = 9;
+
+/**
+ * Arm's rule, as containerd applies it: Armv9.x includes the features of Armv8.(x+5), so v9.0 runs v8.0-v8.5 and
+ * v9.6 runs up to v8.9 (the last); within one major version a higher minor runs the lower ones.
+ */
+function runs(architecture: string, wanted: VariantVersion, offered: VariantVersion): boolean {
+  if (offered.major === wanted.major) return offered.minor <= wanted.minor;
+  if (offered.major > wanted.major) return false;
+  if (architecture === 'arm64') {
+    return (
+      wanted.major === 9 &&
+      offered.major === 8 &&
+      offered.minor <= Math.min(wanted.minor + 5, ARMV8_LAST_MINOR)
+    );
+  }
+  return true;
+}
+
 /**
  * How far `offered` is from `wanted`: 0 for the same platform, a positive distance for an older variant of
- * the same architecture that `wanted` runs (arm v7 runs v6 and v5; arm64 v9 runs v8; amd64 v3 runs v2 and v1),
- * `undefined` when incompatible. Both are normalised first. Other architectures (a 64-bit machine running a
- * 32-bit image, say) are never taken: the build asked for one Debian architecture.
+ * the same architecture that `wanted` runs (arm v7 runs v6 and v5; arm64 v9.x runs v8.(x+5) and older; amd64 v3
+ * runs v2 and v1), `undefined` when incompatible. Both are normalised first. Other architectures (a 64-bit
+ * machine running a 32-bit image, say) are never taken: the build asked for one Debian architecture.
  */
 export function platformDistance(wanted: Platform, offered: Platform): number | undefined {
   const w = normalizePlatform(wanted);
@@ -108,8 +134,10 @@ export function platformDistance(wanted: Platform, offered: Platform): number | 
   if (!family) return undefined;
   const wv = variantVersion(w.variant, family.baseline);
   const ov = variantVersion(o.variant, family.baseline);
-  if (wv === undefined || ov === undefined || ov < family.floor || ov > wv) return undefined;
-  return wv - ov;
+  if (wv === undefined || ov === undefined || ov.major < family.floor) return undefined;
+  if (!runs(w.architecture, wv, ov)) return undefined;
+  const distance = (wv.major - ov.major) * 1000 + (wv.minor - ov.minor);
+  return distance > 0 ? distance : undefined;
 }
 
 function describeOffered(

@@ -7,9 +7,12 @@ export function formatPlatform(platform: Platform): string {
   return platform.variant ? `${base}/${platform.variant}` : base;
 }
 
-/** Parses `os/arch[/variant]`; throws {@link OciSpecError} `INVALID_PLATFORM`. */
+/**
+ * Parses `os/arch[/variant]`, lower-cased as containerd does (`Linux/x86_64` is `linux/x86_64`; names such as
+ * `x86_64` are mapped by {@link normalizePlatform}); throws {@link OciSpecError} `INVALID_PLATFORM`.
+ */
 export function parsePlatform(value: string): Platform {
-  const parts = value.split('/');
+  const parts = value.toLowerCase().split('/');
   if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9._-]+$/.test(p))) {
     throw new OciSpecError(
       'INVALID_PLATFORM',

@@ -177,6 +177,21 @@ describe('faultProxy in front of a real registry', () => {
     }
   });
 
+  it('drops a request header: without Range the registry answers 200 with the whole blob', async () => {
+    const proxy = await faultProxy(registry.url, { kind: 'drop-request-header', header: 'Range', times: 1 });
+    try {
+      const ranged = () => fetch(`${proxy.url}${blobUrlPath}`, { headers: { range: 'bytes=100-' } });
+      const ignored = await ranged();
+      expect(ignored.status).toBe(200);
+      expect(sha256(await ignored.arrayBuffer())).toBe(blob.digest);
+      expect((await ranged()).status).toBe(206);
+      expect(proxy.requests.map((r) => r.fault)).toEqual(['drop-request-header', undefined]);
+      expect(proxy.requests[0]?.headers.range).toBe('bytes=100-');
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('corrupts one byte at the given offset', async () => {
     const proxy = await faultProxy(registry.url, { kind: 'corrupt-byte', offset: 1234, match: isBlob });
     try {

@@ -34,12 +34,17 @@ export type FaultPlan = { match?: (req: FaultMatchRequest) => boolean } & (
   | { kind: 'corrupt-byte'; offset: number; times?: number }
   | {
       kind: 'status';
-      status: 429 | 500 | 502 | 503 | 408 | 504;
+      status: 404 | 429 | 500 | 502 | 503 | 408 | 504;
       retryAfter?: number;
       times?: number;
       body?: string;
     }
   | { kind: 'redirect-blobs'; to: string; times?: number }
+  /**
+   * Removes a header from the client's request before it reaches the registry: dropping `range` makes the
+   * registry answer 200 with the whole blob, as a server or CDN that ignores `Range` does.
+   */
+  | { kind: 'drop-request-header'; header: string; times?: number }
   /** Removes a header from the registry's answers (a registry or proxy that omits Docker-Content-Digest). */
   | { kind: 'drop-response-header'; header: string; times?: number }
   /** Sets (or replaces) a header of the registry's answers, e.g. a schema-1 Content-Type. */
@@ -84,6 +89,7 @@ const hopByHop = new Set([
 ]);
 const blobPath = /^\/v2\/.+\/blobs\/sha256:[0-9a-f]{64}(\?.*)?$/;
 const statusCodes: Record<number, string> = {
+  404: 'BLOB_UNKNOWN',
   408: 'TIMEOUT',
   429: 'TOOMANYREQUESTS',
   500: 'UNKNOWN',
@@ -185,6 +191,16 @@ export async function faultProxy(
       }
     }
 
+    const upstreamHeaders = forwardHeaders(req.headers);
+    for (const { entry, index } of faults) {
+      if (entry.kind !== 'drop-request-header') continue;
+      const name = entry.header.toLowerCase();
+      if (!(name in upstreamHeaders)) continue;
+      delete upstreamHeaders[name];
+      count(index);
+      record.fault = entry.kind;
+    }
+
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const upstreamReq = send({
       protocol: target.protocol,
@@ -193,7 +209,7 @@ export async function faultProxy(
       method: record.method,
       path: record.path,
       // The client's Host header is kept, so Location headers the registry builds point at the proxy.
-      headers: forwardHeaders(req.headers),
+      headers: upstreamHeaders,
       ca: options.ca,
       agent: false,
     });

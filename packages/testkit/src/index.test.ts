@@ -15,6 +15,8 @@ it('exports the documented helpers', () => {
     'faultProxy',
     'fetchBusybox',
     'parseAccessLog',
+    'startHostileRegistry',
+    'mountSmallFilesystem',
   ]) {
     expect(typeof exported.get(name), name).toBe('function');
   }

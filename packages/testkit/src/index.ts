@@ -11,6 +11,14 @@ export type {
   ProxiedRequest,
 } from './fault-proxy.js';
 export { faultProxy } from './fault-proxy.js';
+export type {
+  HostileAnswer,
+  HostileBlobOptions,
+  HostileHandler,
+  HostileRegistry,
+  HostileRequest,
+} from './hostile-registry.js';
+export { sha256Digest, startHostileRegistry } from './hostile-registry.js';
 export type { BuiltImage, BuiltLayer, BuiltManifest, ImageSpec } from './image-builder.js';
 export { buildImage, imageCacheDir } from './image-builder.js';
 export type { Podman } from './podman.js';
@@ -21,6 +29,8 @@ export type { RunOptions, RunResult } from './run-command.js';
 export { CommandError, runChecked, runCommand } from './run-command.js';
 export type { PushOptions, TlsClientOptions } from './skopeo.js';
 export { pushImage, skopeo, tlsFlags } from './skopeo.js';
+export type { SmallFilesystem, SmallFilesystemOptions } from './small-filesystem.js';
+export { canMountTmpfs, mountSmallFilesystem } from './small-filesystem.js';
 export type { TmpDir } from './tmp-dir.js';
 export { freePort, tmpDir } from './tmp-dir.js';
 export type { TokenRequestRecord } from './token-server.js';

@@ -1,4 +1,4 @@
-import type { Digest } from '@isar/oci-spec';
+import { type Digest, parseDigest } from '@isar/oci-spec';
 import type { RegistryApi } from '../client/registry-api.js';
 import type { Send } from '../http/types.js';
 import type { PullSource } from '../mirror/pull-sources.js';
@@ -8,14 +8,17 @@ function rangeHeaders(start: number): Record<string, string> {
   return start > 0 ? { range: `bytes=${start}-` } : {};
 }
 
-/** A blob in a registry repository (a mirror or the primary), fetched with that registry's credentials. */
+/**
+ * A blob in a registry repository (a mirror or the primary), fetched with that registry's credentials. The
+ * digest becomes part of the URL path: anything but a digest of the strict grammar is refused before a request.
+ */
 export function registryBlobLocation(api: RegistryApi, source: PullSource, digest: Digest): BlobLocation {
   return {
     describe: `${source.registry}/${source.repository}`,
-    get: (start, signal) =>
+    get: async (start, signal) =>
       api.request(source, {
         method: 'GET',
-        path: `blobs/${digest}`,
+        path: `blobs/${parseDigest(digest)}`,
         headers: rangeHeaders(start),
         actions: ['pull'],
         signal,

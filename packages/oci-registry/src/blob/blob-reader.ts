@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type { Descriptor } from '@isar/oci-spec';
 import { RegistryError } from '../errors/registry-error.js';
 import { abortReason, linkedController } from '../http/abort.js';
+import { abandonBody } from '../http/body.js';
 import type { HttpResponse } from '../http/types.js';
 import { DigestVerifier } from './digest-verifier.js';
 import type { Limiter } from './limiter.js';
@@ -36,19 +37,24 @@ export interface BlobReadOptions {
 /** Resumes allowed without progress in between, and in all. */
 const MAX_RESUMES_WITHOUT_PROGRESS = 5;
 const MAX_RESUMES_TOTAL = 100;
+/** Default of {@link openVerifiedBlob}'s `stallMs`: two idle timeouts of 60 s. */
+export const DEFAULT_STALL_MS = 120_000;
 
 /**
  * Opens a blob as a verified stream. The promise settles once the first location answered (so "not found" or
  * "denied" reject here, not in the stream). The stream is hashed and size-capped as it flows; a mid-body failure
  * is resumed with `Range` at the same location; the stream errors at its end on a digest mismatch instead of
  * ending. A slot of `limiter` is held from the first request until the stream ends or is destroyed: consume or
- * destroy every stream you open.
+ * destroy every stream you open. A transfer that brings no new byte for `stallMs` (across resumes: a resume
+ * that stalls too counts against it) fails with `NETWORK`; each attempt's own idleness is cut by the
+ * transport's body timeout, so the total is at most `stallMs` plus one idle timeout.
  */
 export async function openVerifiedBlob(
   locations: readonly BlobLocation[],
   descriptor: Descriptor,
   options: BlobReadOptions,
   limiter: Limiter,
+  stallMs: number = DEFAULT_STALL_MS,
 ): Promise<Readable> {
   const offset = options.offset ?? 0;
   if (offset < 0 || offset > descriptor.size || !Number.isInteger(offset)) {
@@ -87,7 +93,7 @@ export async function openVerifiedBlob(
     offset > 0 ? { hash: options.hash as Hash, length: offset } : undefined,
   );
   const readable = Readable.from(
-    chunks(first.location, first.response, first.skip, verifier, descriptor, options, signal),
+    chunks(first.location, first.response, first.skip, verifier, descriptor, options, signal, stallMs),
     { objectMode: false },
   );
   const finish = () => {
@@ -108,12 +114,20 @@ async function* chunks(
   descriptor: Descriptor,
   options: BlobReadOptions,
   signal: AbortSignal,
+  stallMs: number,
 ): AsyncGenerator<Buffer> {
   let response = firstResponse;
   let skip = firstSkip;
   let resumesWithoutProgress = 0;
   let resumesTotal = 0;
   let lastResumeAt = -1;
+  let lastProgress = Date.now();
+  const stalled = (position: number, cause: unknown) =>
+    new RegistryError(
+      'NETWORK',
+      `blob ${descriptor.digest} from ${location.describe}: no progress for ${((Date.now() - lastProgress) / 1000).toFixed(1)} s at byte ${position} (${resumesTotal} resumes)`,
+      { cause },
+    );
   for (;;) {
     let failure: unknown;
     try {
@@ -128,6 +142,7 @@ async function* chunks(
           skip = 0;
         }
         verifier.update(buf);
+        if (buf.length > 0) lastProgress = Date.now();
         options.onProgress?.(verifier.received, descriptor.size);
         yield buf;
       }
@@ -141,7 +156,7 @@ async function* chunks(
       if (error instanceof RegistryError && !error.retryable) throw error;
       failure = error;
     } finally {
-      response.body.destroy();
+      abandonBody(response);
     }
     const position = verifier.received;
     resumesWithoutProgress = position > lastResumeAt ? 1 : resumesWithoutProgress + 1;
@@ -153,8 +168,21 @@ async function* chunks(
         { cause: failure },
       );
     }
+    const left = stallMs - (Date.now() - lastProgress);
+    if (left <= 0) throw stalled(position, failure);
     options.onResume?.(position, failure);
-    response = await location.get(position, signal);
+    // The resume request (its retries and its wait for headers) gets only what is left of the stall budget.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(stalled(position, failure)), left);
+    try {
+      response = await location.get(position, AbortSignal.any([signal, deadline.signal]));
+    } catch (error) {
+      if (signal.aborted) throw abortReason(signal);
+      if (deadline.signal.aborted) throw deadline.signal.reason;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
     skip = await acceptRangeResponse(response, position, descriptor);
   }
   verifier.finish();

@@ -1,6 +1,6 @@
 import type { Descriptor } from '@isar/oci-spec';
 import { abortReason, linkedController, throwIfAborted } from '../http/abort.js';
-import { readBodyLimited } from '../http/body.js';
+import { abandonBody, readBodyLimited } from '../http/body.js';
 import type { BlobLocation } from './blob-reader.js';
 import { acceptRangeResponse } from './range.js';
 
@@ -25,7 +25,8 @@ export async function readBlobTail(
       try {
         const response = await location.get(start, controller.signal);
         if (response.status !== 206) {
-          response.body.destroy();
+          // A 404, a 200 with the whole blob (Range ignored), a 5xx: no prediction, and nothing to read.
+          abandonBody(response);
           continue;
         }
         // The same Content-Range check as a resumed download: starts at `start`, total is the blob's size.

@@ -31,8 +31,12 @@ export interface RegistryClientOptions {
   maxConcurrentDownloads?: number;
   /** Connections per origin (default 8). */
   connectionsPerOrigin?: number;
-  /** Timeouts in milliseconds: connect (default 30 s), response headers (60 s), idle body (60 s). */
-  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
+  /**
+   * Timeouts in milliseconds: connect (default 30 s), response headers (60 s), idle body (60 s: a body that
+   * sends nothing for this long is cut and resumed), and `stallMs`, the longest a blob transfer may go without
+   * a new byte across its resumes before it fails with `NETWORK` (default two idle body timeouts, 120 s).
+   */
+  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number; stallMs?: number };
   userAgent?: string;
 }
 

@@ -32,7 +32,7 @@ import {
   registryIndex,
 } from '../manifest/registry-image.js';
 import { fromSources } from '../mirror/from-sources.js';
-import { insecureHostSet } from '../mirror/insecure-hosts.js';
+import { insecureHostCheck } from '../mirror/insecure-hosts.js';
 import { type PullSource, pullSources, pushTarget, type RepositoryName } from '../mirror/pull-sources.js';
 import { blobExists, type UploadOutcome, uploadBlob } from '../push/blob-upload.js';
 import { pushImageBlobs } from '../push/image-push.js';
@@ -53,9 +53,10 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     options.registriesConf === false
       ? { files: [], registries: [] }
       : loadRegistriesConf(environment, options.registriesConf);
-  const insecureHosts = insecureHostSet(conf, options.insecureRegistries ?? []);
-  const isInsecure = (host: string) => insecureHosts.has(host.toLowerCase());
+  const isInsecure = insecureHostCheck(conf, options.insecureRegistries ?? []);
   const timeouts = options.timeouts ?? {};
+  const bodyTimeoutMs = timeouts.bodyMs ?? 60_000;
+  const stallMs = timeouts.stallMs ?? 2 * bodyTimeoutMs;
   const transport = new RegistryTransport({
     environment,
     certDirs: options.certDirs ?? defaultCertDirs(environment),
@@ -63,7 +64,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     proxy: options.proxy,
     connectTimeoutMs: timeouts.connectMs ?? 30_000,
     headersTimeoutMs: timeouts.headersMs ?? 60_000,
-    bodyTimeoutMs: timeouts.bodyMs ?? 60_000,
+    bodyTimeoutMs: bodyTimeoutMs,
     connections: options.connectionsPerOrigin ?? 8,
   });
   const retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
@@ -73,6 +74,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     environment,
     authFile: options.authFile,
     credentials: options.credentials,
+    ...(conf.credentialHelpers ? { credentialHelpers: conf.credentialHelpers } : {}),
   });
   // The API needs the authenticated stack and the stack needs the API's authenticators: tie the knot lazily.
   let api: RegistryApi | undefined;
@@ -110,7 +112,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
   }
 
   function openBlobFrom(sources: readonly PullSource[], descriptor: Descriptor, opts: BlobReadOptions = {}) {
-    return openVerifiedBlob(blobLocations(sources, descriptor), descriptor, opts, limiter);
+    return openVerifiedBlob(blobLocations(sources, descriptor), descriptor, opts, limiter, stallMs);
   }
 
   /** Sources for blobs of an image read from `preferred`: that one first, then the others allowed by digest. */

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { registerSecret } from '../errors/redact.js';
@@ -21,21 +22,27 @@ export interface AuthEntry {
 }
 
 /**
- * The auth files in the order skopeo (containers/image) reads them. An explicit file (option or
- * `REGISTRY_AUTH_FILE`) replaces the runtime file and suppresses the `XDG_CONFIG_HOME` one, as there.
+ * The auth files in the order skopeo (containers/image) reads them: an explicit file (option or
+ * `REGISTRY_AUTH_FILE`) alone; otherwise `$XDG_RUNTIME_DIR/containers/auth.json` (skipped when that directory
+ * does not exist; `/run/containers/<uid>/auth.json` when the variable is unset, where `podman login` as root
+ * writes), `$XDG_CONFIG_HOME/containers/auth.json`, docker's `config.json` (`$DOCKER_CONFIG` or `~/.docker`) and
+ * the legacy `~/.dockercfg`.
  */
 export function authFilePaths(environment: ClientEnvironment, explicit?: string): string[] {
-  const paths: string[] = [];
   const userSpecified = explicit ?? environment.env.REGISTRY_AUTH_FILE;
-  if (userSpecified) {
-    paths.push(userSpecified);
+  if (userSpecified) return [userSpecified];
+  const paths: string[] = [];
+  const runtimeDir = environment.env.XDG_RUNTIME_DIR;
+  if (runtimeDir) {
+    if (existsSync(runtimeDir)) paths.push(join(runtimeDir, 'containers', 'auth.json'));
   } else {
-    const runtimeDir = environment.env.XDG_RUNTIME_DIR;
-    if (runtimeDir) paths.push(join(runtimeDir, 'containers', 'auth.json'));
-    paths.push(join(configHome(environment), 'containers', 'auth.json'));
+    const uid = process.getuid?.() ?? 0;
+    paths.push(join(environment.rootDir, 'run', 'containers', String(uid), 'auth.json'));
   }
+  paths.push(join(configHome(environment), 'containers', 'auth.json'));
   const dockerConfig = environment.env.DOCKER_CONFIG;
   paths.push(join(dockerConfig || join(environment.homeDir, '.docker'), 'config.json'));
+  paths.push(join(environment.homeDir, '.dockercfg'));
   return paths;
 }
 
@@ -81,18 +88,24 @@ export async function readAuthFile(path: string): Promise<AuthFile | undefined> 
   } catch (error) {
     throw new RegistryError('CONFIG', `auth file ${path} is not valid JSON`, { cause: error });
   }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new RegistryError('CONFIG', `auth file ${path} is not a JSON object`);
+  }
   const auths = new Map<string, AuthEntry>();
-  if (parsed.auths && typeof parsed.auths === 'object') {
-    for (const [key, value] of Object.entries(parsed.auths as Record<string, unknown>)) {
-      if (value && typeof value === 'object') {
-        const entry = value as AuthEntry;
-        registerSecret(entry.auth);
-        registerSecret(entry.identitytoken);
-        registerSecret(entry.password);
-        const normal = normalizeAuthKey(key);
-        // An exact modern key beats a legacy URL key normalising to the same host.
-        if (!auths.has(normal) || !/^[a-z]+:\/\//i.test(key)) auths.set(normal, entry);
-      }
+  const rank = new Map<string, number>();
+  for (const [key, value] of Object.entries(authsOf(parsed))) {
+    if (!value || typeof value !== 'object') continue;
+    const entry = value as AuthEntry;
+    registerSecret(entry.auth);
+    registerSecret(entry.identitytoken);
+    registerSecret(entry.password);
+    const normal = normalizeAuthKey(key);
+    // The exact key beats one normalising to it (`docker.io` over `index.docker.io`, in any order), and a
+    // bare host beats a legacy URL key; otherwise the first one stays.
+    const keyRank = key === normal ? 2 : /^[a-z]+:\/\//i.test(key) ? 0 : 1;
+    if ((rank.get(normal) ?? -1) < keyRank) {
+      auths.set(normal, entry);
+      rank.set(normal, keyRank);
     }
   }
   const credHelpers = new Map<string, string>();
@@ -104,6 +117,19 @@ export async function readAuthFile(path: string): Promise<AuthFile | undefined> 
   const credsStore =
     typeof parsed.credsStore === 'string' && parsed.credsStore ? parsed.credsStore : undefined;
   return { path, auths, credHelpers, credsStore };
+}
+
+/**
+ * The `auths` of a file: its `auths` object, or, in the legacy format of `~/.dockercfg` (and old auth files), the
+ * top level itself (`{"https://index.docker.io/v1/": {"auth": ...}}`).
+ */
+function authsOf(parsed: Record<string, unknown>): Record<string, unknown> {
+  if (parsed.auths && typeof parsed.auths === 'object') return parsed.auths as Record<string, unknown>;
+  if ('auths' in parsed || 'credHelpers' in parsed || 'credsStore' in parsed) return {};
+  const legacy = Object.values(parsed).some(
+    (v) => v !== null && typeof v === 'object' && ('auth' in v || 'identitytoken' in v || 'username' in v),
+  );
+  return legacy ? parsed : {};
 }
 
 /** Keys to try for a repository, most specific first: `host/ns/repo`, `host/ns`, `host`. */
@@ -121,7 +147,11 @@ export function lookupKeys(registry: string, repository: string | undefined): st
 /** Decodes an `auths` entry into credentials (`undefined` for placeholder entries such as `{}`). */
 export function entryCredentials(entry: AuthEntry, path: string): Credentials | undefined {
   if (entry.identitytoken) {
-    return { kind: 'identity-token', token: entry.identitytoken };
+    // `podman login` keeps the user name next to the token (in `auth`, with an empty password).
+    const decoded = entry.auth ? Buffer.from(entry.auth, 'base64').toString('utf8') : '';
+    const colon = decoded.indexOf(':');
+    const username = colon > 0 ? decoded.slice(0, colon) : entry.username;
+    return { kind: 'identity-token', token: entry.identitytoken, ...(username ? { username } : {}) };
   }
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');

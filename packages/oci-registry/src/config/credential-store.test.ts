@@ -2,6 +2,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { buildImage, pushImage, type Registry, startRegistry, type TmpDir, tmpDir } from '@isar/testkit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { redactText } from '../errors/redact.js';
 import { isRegistryError } from '../errors/registry-error.js';
 import { parseReference } from '../reference/parse-reference.js';
 import { isolatedClientEnv } from '../test-support/client-env.js';
@@ -53,20 +54,35 @@ describe('credential sources in skopeo order', () => {
       rootDir: dir.path,
     });
 
-  it('lists the files as containers/image does', () => {
+  it('lists the files as containers/image does', async () => {
+    const uid = String(process.getuid?.() ?? 0);
     expect(authFilePaths(env())).toEqual([
+      join(dir.path, 'run/containers', uid, 'auth.json'),
       join(home, '.config/containers/auth.json'),
       join(home, '.docker/config.json'),
+      join(home, '.dockercfg'),
     ]);
+    const runtime = join(dir.path, 'run-user');
+    await mkdir(runtime);
     expect(
-      authFilePaths(env({ XDG_RUNTIME_DIR: '/run/u', XDG_CONFIG_HOME: '/cfg', DOCKER_CONFIG: '/dc' })),
-    ).toEqual(['/run/u/containers/auth.json', '/cfg/containers/auth.json', '/dc/config.json']);
-    // An explicit file replaces the runtime file and hides XDG_CONFIG_HOME's, as `--authfile` does.
-    expect(authFilePaths(env({ XDG_RUNTIME_DIR: '/run/u', REGISTRY_AUTH_FILE: '/a.json' }))).toEqual([
-      '/a.json',
-      join(home, '.docker/config.json'),
+      authFilePaths(env({ XDG_RUNTIME_DIR: runtime, XDG_CONFIG_HOME: '/cfg', DOCKER_CONFIG: '/dc' })),
+    ).toEqual([
+      join(runtime, 'containers/auth.json'),
+      '/cfg/containers/auth.json',
+      '/dc/config.json',
+      join(home, '.dockercfg'),
     ]);
-    expect(authFilePaths(env({ REGISTRY_AUTH_FILE: '/a.json' }), '/explicit.json')[0]).toBe('/explicit.json');
+    // A runtime directory that does not exist is skipped (containers/image warns and goes on).
+    expect(authFilePaths(env({ XDG_RUNTIME_DIR: join(dir.path, 'gone') }))[0]).toBe(
+      join(home, '.config/containers/auth.json'),
+    );
+    // An explicit file is the only one read, as `--authfile` and REGISTRY_AUTH_FILE are in skopeo.
+    expect(authFilePaths(env({ XDG_RUNTIME_DIR: runtime, REGISTRY_AUTH_FILE: '/a.json' }))).toEqual([
+      '/a.json',
+    ]);
+    expect(authFilePaths(env({ REGISTRY_AUTH_FILE: '/a.json' }), '/explicit.json')).toEqual([
+      '/explicit.json',
+    ]);
   });
 
   it('takes the first file with an entry, never merging later ones', async () => {
@@ -161,6 +177,38 @@ describe('credential sources in skopeo order', () => {
       'a',
     ).catch((e: unknown) => e);
     expect(isRegistryError(broken, 'CONFIG')).toBe(true);
+  });
+
+  it('an auth file that was named but does not exist is a CONFIG error at once, as in skopeo and podman', () => {
+    const missing = join(dir.path, 'nope.json');
+    expect(() => createCredentialStore({ environment: env(), authFile: missing })).toThrow(
+      `auth file ${missing} does not exist`,
+    );
+    expect(() => createCredentialStore({ environment: env({ REGISTRY_AUTH_FILE: missing }) })).toThrow(
+      `auth file ${missing} (named by REGISTRY_AUTH_FILE) does not exist`,
+    );
+    const error = (() => {
+      try {
+        createCredentialStore({ environment: env(), authFile: missing });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isRegistryError(error, 'CONFIG')).toBe(true);
+  });
+
+  it('given credentials are secrets: a message that echoes them shows *** instead', () => {
+    createCredentialStore({
+      environment: env(),
+      credentials: {
+        'echo.example': { kind: 'basic', username: 'given-user', password: 'Given-Pw-8812' },
+        'token.example': { kind: 'identity-token', token: 'Given-Token-8812' },
+      },
+    });
+    const base64 = Buffer.from('given-user:Given-Pw-8812').toString('base64');
+    expect(redactText(`denied given-user:Given-Pw-8812 (${base64}), token Given-Token-8812`)).toBe(
+      'denied given-user:*** (***), token ***',
+    );
   });
 });
 

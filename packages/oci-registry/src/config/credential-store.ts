@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { registerSecret } from '../errors/redact.js';
+import { RegistryError } from '../errors/registry-error.js';
 import {
   authFilePaths,
   entryCredentials,
@@ -15,19 +18,42 @@ export interface CredentialStoreOptions {
   authFile?: string;
   /** Credentials given by the caller, by registry host (`host` or `host/ns/repo` keys); they win over files. */
   credentials?: Readonly<Record<string, Credentials>>;
+  /**
+   * registries.conf `credential-helpers`, in order: `containers-auth.json` means the auth files, any other name
+   * `docker-credential-<name>`. Default: the auth files only.
+   */
+  credentialHelpers?: readonly string[];
 }
 
+/** The `credential-helpers` name that stands for the auth files. */
+const AUTH_FILES_HELPER = 'containers-auth.json';
+
 /**
- * Credential lookup in skopeo's order. Within one file: a `credHelpers` entry for the host, then the most
- * specific `auths` key with real content, then `credsStore`. The first file that yields credentials wins; a later
- * file is never merged in. Results are cached per key for the life of the client.
+ * Credential lookup in skopeo's order: credentials given by the caller, then each of registries.conf's
+ * `credential-helpers` (default: the auth files alone). Within one file: a `credHelpers` entry for the host,
+ * then the most specific `auths` key with real content, then `credsStore`. The first file that yields
+ * credentials wins; a later file is never merged in. Results are cached per key for the life of the client.
  */
 export function createCredentialStore(options: CredentialStoreOptions): CredentialLookup {
   const cache = new Map<string, Promise<FoundCredentials | undefined>>();
+  // A file the user named must be there (skopeo and podman stop too): ignoring it would turn a typo into a
+  // 401 much later, with a hint to pass the very file that was passed.
+  const named = options.authFile ?? options.environment.env.REGISTRY_AUTH_FILE;
+  if (named && !existsSync(named)) {
+    const via = options.authFile ? '' : ' (named by REGISTRY_AUTH_FILE)';
+    throw new RegistryError('CONFIG', `auth file ${named}${via} does not exist`);
+  }
   const paths = authFilePaths(options.environment, options.authFile);
   const given = new Map(
     Object.entries(options.credentials ?? {}).map(([k, v]) => [normalizeRegistryHost(k), v] as const),
   );
+  // Given credentials are secrets like those of an auth file: a registry may echo them in an error body.
+  for (const credentials of given.values()) {
+    if (credentials.kind === 'basic') {
+      registerSecret(credentials.password);
+      registerSecret(`${credentials.username}:${credentials.password}`); // and its base64, as sent
+    } else registerSecret(credentials.token);
+  }
 
   async function find(registry: string, repository: string | undefined, signal?: AbortSignal) {
     const keys = lookupKeys(registry, repository);
@@ -36,6 +62,19 @@ export function createCredentialStore(options: CredentialStoreOptions): Credenti
       if (credentials) return { credentials, source: 'options' };
     }
     const host = normalizeRegistryHost(registry);
+    for (const helper of options.credentialHelpers ?? [AUTH_FILES_HELPER]) {
+      if (helper === AUTH_FILES_HELPER) {
+        const found = await fromFiles(host, keys, signal);
+        if (found) return found;
+        continue;
+      }
+      const credentials = await runCredentialHelper(helper, host, options.environment.env, signal);
+      if (credentials) return { credentials, source: `docker-credential-${helper}` };
+    }
+    return undefined;
+  }
+
+  async function fromFiles(host: string, keys: readonly string[], signal?: AbortSignal) {
     for (const path of paths) {
       const file = await readAuthFile(path);
       if (!file) continue;

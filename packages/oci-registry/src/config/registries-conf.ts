@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parse as parseToml } from 'smol-toml';
 import { RegistryError } from '../errors/registry-error.js';
 import { type ClientEnvironment, configHome, etcPath } from './environment.js';
+import { parseRegistriesConfFile } from './registries-conf-file.js';
 
 /**
  * registries.conf `pull-from-mirror`: which references a mirror may serve (`digest-only` keeps tags
@@ -19,13 +19,21 @@ export interface MirrorConfig {
 
 /** One `[[registry]]` table of containers-registries.conf(5). */
 export interface RegistryConfig {
-  /** What references it applies to: `host[:port][/path]` or `*.domain`. Defaults to `location`. */
+  /**
+   * What references it applies to: `host[:port][/path][:tag|@digest]` or `*.domain`. Defaults to `location`
+   * (also when written as `prefix = ""`).
+   */
   readonly prefix: string;
-  /** Where matching references really live (`prefix` rewritten to this); empty for wildcard prefixes. */
+  /**
+   * Where matching references really live (the matched prefix is rewritten to this; for `*.domain`, the host
+   * name). Empty only for `*.domain` prefixes, which then leave references alone.
+   */
   readonly location: string;
   readonly insecure: boolean;
   readonly blocked: boolean;
   readonly mirrors: readonly MirrorConfig[];
+  /** The file it was read from (errors about the entry name it). */
+  readonly file?: string;
 }
 
 /** What {@link loadRegistriesConf} read: the `[[registry]]` tables, and the files they came from. */
@@ -33,36 +41,67 @@ export interface RegistriesConf {
   /** The files read, in order (drop-ins after the main file). */
   readonly files: readonly string[];
   readonly registries: readonly RegistryConfig[];
+  /**
+   * `credential-helpers`: where credentials are looked up, in order (`containers-auth.json` stands for the auth
+   * files, any other name for `docker-credential-<name>`). Undefined when no file sets it; a later file's list
+   * replaces an earlier one.
+   */
+  readonly credentialHelpers?: readonly string[];
 }
 
 /**
  * Finds and reads registries.conf as containers/image does: an explicit path (option, or
- * `CONTAINERS_REGISTRIES_CONF`) alone; otherwise the user file `~/.config/containers/registries.conf` if it
- * exists, else `/etc/containers/registries.conf`, each followed by the `registries.conf.d/*.conf` drop-ins next to
- * it. A later `[[registry]]` with the same prefix replaces an earlier one.
+ * `CONTAINERS_REGISTRIES_CONF`) alone, unless `dropInDir` is given too; otherwise the user file
+ * `~/.config/containers/registries.conf` if it exists, else `/etc/containers/registries.conf`, each followed by
+ * the `registries.conf.d/*.conf` drop-ins next to it (or those of `dropInDir`). A later `[[registry]]` with the
+ * same prefix replaces an earlier one. A file that containers/image refuses is refused (`CONFIG`, naming the
+ * file, the entry and the rule).
  */
-export function loadRegistriesConf(environment: ClientEnvironment, explicitPath?: string): RegistriesConf {
+export function loadRegistriesConf(
+  environment: ClientEnvironment,
+  explicitPath?: string,
+  dropInDir?: string,
+): RegistriesConf {
   const explicit = explicitPath ?? environment.env.CONTAINERS_REGISTRIES_CONF;
   const files: string[] = [];
   if (explicit) {
-    if (!existsSync(explicit))
-      throw new RegistryError('CONFIG', `registries.conf ${explicit} does not exist`);
+    if (!existsSync(explicit)) {
+      throw new RegistryError(
+        'CONFIG',
+        `registries.conf ${explicit} does not exist (open ${explicit}: no such file or directory)`,
+      );
+    }
     files.push(explicit);
+    if (dropInDir !== undefined) files.push(...dropIns(dropInDir));
   } else {
     const user = join(configHome(environment), 'containers', 'registries.conf');
     const system = etcPath(environment, 'containers', 'registries.conf');
     const main = existsSync(user) ? user : existsSync(system) ? system : undefined;
-    const dropInDir = join(dirname(main ?? system), 'registries.conf.d');
     if (main) files.push(main);
-    files.push(...dropIns(dropInDir));
+    files.push(...dropIns(dropInDir ?? join(dirname(main ?? system), 'registries.conf.d')));
   }
   const byPrefix = new Map<string, RegistryConfig>();
+  let credentialHelpers: readonly string[] | undefined;
   for (const file of files) {
-    for (const registry of parseRegistriesConf(readFileSync(file, 'utf8'), file)) {
-      byPrefix.set(registry.prefix, registry);
-    }
+    const parsed = parseRegistriesConfFile(readConf(file), file);
+    for (const registry of parsed.registries) byPrefix.set(registry.prefix, registry);
+    if (parsed.credentialHelpers !== undefined) credentialHelpers = parsed.credentialHelpers;
   }
-  return { files, registries: [...byPrefix.values()] };
+  return {
+    files,
+    registries: [...byPrefix.values()],
+    ...(credentialHelpers !== undefined ? { credentialHelpers } : {}),
+  };
+}
+
+function readConf(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new RegistryError('CONFIG', `registries.conf ${file} cannot be read: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
 
 function dropIns(dir: string): string[] {
@@ -76,84 +115,10 @@ function dropIns(dir: string): string[] {
   }
 }
 
-/** Parses one registries.conf (version 2 tables, plus the version 1 `[registries.insecure/block]` lists). */
+/**
+ * Parses one registries.conf (version 2 tables, or the version 1 `[registries.insecure/block]` lists) into its
+ * `[[registry]]` entries; see {@link loadRegistriesConf} for what is refused.
+ */
 export function parseRegistriesConf(text: string, file = 'registries.conf'): RegistryConfig[] {
-  let doc: Record<string, unknown>;
-  try {
-    doc = parseToml(text) as Record<string, unknown>;
-  } catch (error) {
-    throw new RegistryError('CONFIG', `${file} is not valid TOML: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  const out: RegistryConfig[] = [];
-  const tables = doc.registry;
-  if (tables !== undefined && !Array.isArray(tables)) {
-    throw new RegistryError('CONFIG', `${file}: "registry" must be an array of tables ([[registry]])`);
-  }
-  for (const table of (tables ?? []) as Array<Record<string, unknown>>) {
-    out.push(registryEntry(table, file));
-  }
-  // Version 1 format: plain host lists.
-  const v1 = doc.registries as Record<string, { registries?: unknown }> | undefined;
-  for (const [kind, flag] of [
-    ['insecure', 'insecure'],
-    ['block', 'blocked'],
-  ] as const) {
-    const list = v1?.[kind]?.registries;
-    if (!Array.isArray(list)) continue;
-    for (const host of list) {
-      if (typeof host !== 'string') continue;
-      out.push({
-        prefix: host,
-        location: host,
-        insecure: flag === 'insecure',
-        blocked: flag === 'blocked',
-        mirrors: [],
-      });
-    }
-  }
-  return out;
-}
-
-function registryEntry(table: Record<string, unknown>, file: string): RegistryConfig {
-  const location = stringField(table, 'location', file) ?? '';
-  const prefix = stringField(table, 'prefix', file) ?? location;
-  if (!prefix) throw new RegistryError('CONFIG', `${file}: a [[registry]] needs "prefix" or "location"`);
-  if (prefix.startsWith('*.') && location) {
-    throw new RegistryError('CONFIG', `${file}: wildcard prefix "${prefix}" cannot have a location`);
-  }
-  const legacyDigestOnly = table['mirror-by-digest-only'] === true;
-  const mirrorTables = (table.mirror ?? []) as Array<Record<string, unknown>>;
-  if (!Array.isArray(mirrorTables)) {
-    throw new RegistryError('CONFIG', `${file}: "mirror" must be an array of tables ([[registry.mirror]])`);
-  }
-  const mirrors = mirrorTables.map((m): MirrorConfig => {
-    const mirrorLocation = stringField(m, 'location', file);
-    if (!mirrorLocation) throw new RegistryError('CONFIG', `${file}: a [[registry.mirror]] needs "location"`);
-    const pull = stringField(m, 'pull-from-mirror', file) ?? (legacyDigestOnly ? 'digest-only' : 'all');
-    if (pull !== 'all' && pull !== 'digest-only' && pull !== 'tag-only') {
-      throw new RegistryError('CONFIG', `${file}: pull-from-mirror must be all, digest-only or tag-only`);
-    }
-    return { location: stripScheme(mirrorLocation), insecure: m.insecure === true, pullFromMirror: pull };
-  });
-  return {
-    prefix: stripScheme(prefix),
-    location: stripScheme(location),
-    insecure: table.insecure === true,
-    blocked: table.blocked === true,
-    mirrors,
-  };
-}
-
-function stringField(table: Record<string, unknown>, name: string, file: string): string | undefined {
-  const value = table[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new RegistryError('CONFIG', `${file}: "${name}" must be a string`);
-  return value;
-}
-
-/** Locations are written without a scheme; tolerate (and drop) one, and a trailing slash. */
-function stripScheme(location: string): string {
-  return location.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
+  return parseRegistriesConfFile(text, file).registries;
 }

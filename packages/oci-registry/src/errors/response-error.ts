@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { readBodyLimited } from '../http/body.js';
+import { abandonBody, readBodyLimited } from '../http/body.js';
 import { type HttpResponse, header } from '../http/types.js';
 import { RegistryError, type RegistryErrorCode, type RegistryErrorDetail } from './registry-error.js';
 
@@ -61,10 +61,10 @@ export async function errorFromResponse(
     try {
       details = parseRegistryErrors(await readBodyLimited(response, ERROR_BODY_LIMIT, 'error body'));
     } catch {
-      response.body.destroy();
+      abandonBody(response);
     }
   } else {
-    response.body.destroy();
+    abandonBody(response);
   }
   let code = override?.code ?? codeForStatus(response.status, details);
   if (code === 'AUTH_REQUIRED' && response.credentialsSent) code = 'AUTH_FAILED';

@@ -2,12 +2,23 @@ import type { Readable } from 'node:stream';
 import { RegistryError } from '../errors/registry-error.js';
 import { type HttpResponse, header } from './types.js';
 
+/**
+ * Drops a response body at once, unread. Destroying an unread undici body makes it emit a `RequestAbortedError`
+ * on a later turn; with no listener that is an uncaught exception that ends the process. Every body we give up
+ * on goes through here, never through a bare `destroy()`.
+ */
+export function abandonBody(response: Pick<HttpResponse, 'body'>): void {
+  const body = response.body;
+  body.on('error', () => {});
+  body.destroy();
+}
+
 /** Frees a response body we do not want, so the connection can be reused (or is closed). */
 export async function discardBody(response: HttpResponse): Promise<void> {
   const body = response.body as Readable & { dump?: (opts?: { limit?: number }) => Promise<void> };
   try {
     if (typeof body.dump === 'function') await body.dump({ limit: 256 * 1024 });
-    else body.destroy();
+    else abandonBody(response);
   } catch {
     // The body failed while being discarded: nothing to keep anyway.
   }
@@ -21,7 +32,7 @@ export async function readBodyLimited(response: HttpResponse, limit: number, wha
   const { method, url } = response.request;
   const declared = Number(header(response.headers, 'content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) {
-    response.body.destroy();
+    abandonBody(response);
     throw new RegistryError('TOO_LARGE', `${what} is ${declared} bytes, more than the limit of ${limit}`, {
       method,
       url,
@@ -34,7 +45,7 @@ export async function readBodyLimited(response: HttpResponse, limit: number, wha
       const buf = chunk as Buffer;
       total += buf.length;
       if (total > limit) {
-        response.body.destroy();
+        abandonBody(response);
         throw new RegistryError('TOO_LARGE', `${what} exceeds the limit of ${limit} bytes`, { method, url });
       }
       chunks.push(buf);

@@ -29,6 +29,10 @@ export function createBaseSend(
         body: body ?? null,
         signal: request.signal,
       });
+      // A body nobody reads any more (the caller gave up on it, or an abort tore the request down) emits its
+      // error with no one listening, which would end the process. Readers still see every error: iterators
+      // and pipelines attach their own listeners.
+      response.body.on('error', () => {});
       return {
         status: response.statusCode,
         headers: response.headers,

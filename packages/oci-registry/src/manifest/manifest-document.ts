@@ -7,6 +7,7 @@ import {
   MediaType,
 } from '@isar/oci-spec';
 import { RegistryError } from '../errors/registry-error.js';
+import { checkWireDescriptor } from './wire-descriptor.js';
 
 /** A manifest document as fetched: an index (multi-platform) or a single-platform image manifest. */
 export type ManifestDocument =
@@ -19,7 +20,8 @@ const SCHEMA1_HINT =
 /**
  * Parses and classifies manifest bytes. The media type comes from `Content-Type` when it names a manifest type,
  * else from the document's `mediaType`, else from its shape (OCI allows omitting it). Schema 1 is refused with a
- * clear message wherever it shows (header, `mediaType`, or `schemaVersion: 1`).
+ * clear message wherever it shows (header, `mediaType`, or `schemaVersion: 1`). Every descriptor in it (index
+ * entries, config, layers) is checked: strict digest grammar, a size a file can have, a media type.
  */
 export function parseManifestDocument(
   bytes: Uint8Array,
@@ -70,6 +72,10 @@ export function parseManifestDocument(
     if (!Array.isArray(parsed.manifests)) {
       throw new RegistryError('PROTOCOL', `${what}: index without "manifests"`, { retryable: false });
     }
+    // Every digest is checked before anything can use it (a URL path, a file name, a comparison).
+    for (const [i, entry] of (parsed.manifests as unknown[]).entries()) {
+      checkWireDescriptor(entry, `${what}: entry ${i}`);
+    }
     return { kind: 'index', mediaType, document: parsed as unknown as ImageIndex };
   }
   if (!parsed.config || typeof parsed.config !== 'object' || !Array.isArray(parsed.layers)) {
@@ -79,5 +85,8 @@ export function parseManifestDocument(
       { retryable: false },
     );
   }
+  checkWireDescriptor(parsed.config, `${what}: config`);
+  for (const [i, layer] of (parsed.layers as unknown[]).entries())
+    checkWireDescriptor(layer, `${what}: layer ${i}`);
   return { kind: 'image', mediaType, document: parsed as unknown as ImageManifest };
 }

@@ -13,6 +13,7 @@ import { errorFromResponse } from '../errors/response-error.js';
 import { discardBody, readBodyLimited } from '../http/body.js';
 import { header } from '../http/types.js';
 import type { PullSource } from '../mirror/pull-sources.js';
+import { isValidTag } from '../reference/grammar.js';
 import { type ManifestDocument, parseManifestDocument } from './manifest-document.js';
 
 /** Manifests (and indexes) larger than this are refused, as by containers/image and Distribution. */
@@ -26,6 +27,19 @@ export type FetchedManifest = ManifestDocument & {
 };
 
 /**
+ * A manifest reference goes into a URL path: it must be a tag (`[\w][\w.-]{0,127}`) or a digest of the strict
+ * grammar. Anything else (`sha256:../../x`) would name another path on the registry, and, not being a digest,
+ * would not be verified.
+ */
+function checkManifestReference(reference: string): void {
+  if (!isDigest(reference) && !isValidTag(reference)) {
+    throw new RegistryError('PROTOCOL', `"${reference}" is neither a tag nor a valid digest`, {
+      retryable: false,
+    });
+  }
+}
+
+/**
  * GETs a manifest by tag or digest with our Accept list. By digest, the bytes must hash to it; by tag, they must
  * hash to `Docker-Content-Digest` when the registry sends one (in that header's algorithm).
  */
@@ -35,6 +49,7 @@ export async function fetchManifest(
   reference: string,
   signal?: AbortSignal,
 ): Promise<FetchedManifest> {
+  checkManifestReference(reference);
   const what = `manifest ${source.registry}/${source.repository}${isDigest(reference) ? '@' : ':'}${reference}`;
   const response = await api.request(source, {
     method: 'GET',
@@ -98,6 +113,7 @@ export async function headManifest(
   reference: string,
   signal?: AbortSignal,
 ): Promise<Descriptor | undefined> {
+  checkManifestReference(reference);
   const what = `manifest ${source.registry}/${source.repository}${isDigest(reference) ? '@' : ':'}${reference}`;
   const response = await api.request(source, {
     method: 'HEAD',

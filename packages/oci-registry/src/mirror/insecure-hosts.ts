@@ -1,5 +1,6 @@
 import type { RegistriesConf } from '../config/registries-conf.js';
 import { splitHostPort } from '../http/host.js';
+import { prefixMatchEnd } from './prefix-match.js';
 
 /** Hosts that may use plain HTTP / unverified TLS: the option plus registries.conf `insecure` entries. */
 export function insecureHostSet(conf: RegistriesConf, explicit: readonly string[]): Set<string> {
@@ -19,4 +20,22 @@ export function insecureHostSet(conf: RegistriesConf, explicit: readonly string[
     if (port === 443) hosts.add(hostname);
   }
   return hosts;
+}
+
+/**
+ * {@link insecureHostSet} as a test of one `host[:port]`, plus the hosts under an insecure `*.domain` entry
+ * without location (`*.corp.example` covers `build.corp.example:5000`).
+ */
+export function insecureHostCheck(
+  conf: RegistriesConf,
+  explicit: readonly string[],
+): (host: string) => boolean {
+  const hosts = insecureHostSet(conf, explicit);
+  const wildcards = conf.registries
+    .filter((r) => r.insecure && r.location === '' && r.prefix.startsWith('*.'))
+    .map((r) => r.prefix.toLowerCase());
+  return (host) => {
+    const lower = host.toLowerCase();
+    return hosts.has(lower) || wildcards.some((prefix) => prefixMatchEnd(`${lower}/`, prefix) >= 0);
+  };
 }

@@ -1,5 +1,9 @@
+import type { Digest } from '@isar/oci-spec';
 import type { RegistriesConf, RegistryConfig } from '../config/registries-conf.js';
 import { RegistryError } from '../errors/registry-error.js';
+import { formatReference } from '../reference/format-reference.js';
+import { prefixMatchEnd } from './prefix-match.js';
+import { rewriteReference } from './rewrite-reference.js';
 
 /** One place a repository can be read from: a mirror or the primary, after registries.conf rewriting. */
 export interface PullSource {
@@ -17,48 +21,40 @@ export interface RepositoryName {
 }
 
 /**
- * The `[[registry]]` entry that applies to a name: the longest matching prefix. A prefix matches the whole name,
- * or a leading part of it that ends at a path separator; `*.domain` matches hosts under that domain.
+ * The `[[registry]]` entry that applies to a reference (`host[:port]/path[:tag][@digest]`, or just a name): the
+ * longest matching prefix, the first on a tie. See {@link prefixMatchEnd} for what matches.
  */
-export function matchRegistryConfig(conf: RegistriesConf, name: string): RegistryConfig | undefined {
+export function matchRegistryConfig(conf: RegistriesConf, ref: string): RegistryConfig | undefined {
   let best: RegistryConfig | undefined;
-  let bestLength = -1;
-  const host = name.split('/')[0] ?? '';
   for (const registry of conf.registries) {
-    const { prefix } = registry;
-    let matches: boolean;
-    if (prefix.startsWith('*.')) {
-      matches = host.endsWith(prefix.slice(1));
-    } else {
-      matches = name === prefix || name.startsWith(`${prefix}/`);
-    }
-    if (matches && prefix.length > bestLength) {
-      best = registry;
-      bestLength = prefix.length;
-    }
+    if (prefixMatchEnd(ref, registry.prefix) < 0) continue;
+    if (best === undefined || registry.prefix.length > best.prefix.length) best = registry;
   }
   return best;
 }
 
-function rewrite(name: string, prefix: string, location: string): { registry: string; repository: string } {
-  const rewritten = location ? location + name.slice(prefix.length) : name;
-  const slash = rewritten.indexOf('/');
-  return { registry: rewritten.slice(0, slash), repository: rewritten.slice(slash + 1) };
+function describe(config: RegistryConfig): string {
+  return `${config.file ?? 'registries.conf'}: [[registry]] prefix "${config.prefix}"`;
 }
 
 /**
- * Where to read a repository from, in order: the mirrors that allow this kind of reference (`pull-from-mirror`:
+ * Where to read a repository from (its tag and digest, when given, count for prefixes that name one), in order: the mirrors that allow this kind of reference (`pull-from-mirror`:
  * `all`, `digest-only` for digest references, `tag-only` for tags), then the primary. A blocked registry is an
- * error (`BLOCKED`), as in skopeo.
+ * error (`BLOCKED`), as in skopeo; a rewrite that yields no valid reference is a `CONFIG` error.
  */
 export function pullSources(
   conf: RegistriesConf,
-  repo: RepositoryName,
+  repo: RepositoryName & { readonly tag?: string; readonly digest?: Digest },
   byDigest: boolean,
   isInsecure: (host: string) => boolean,
 ): PullSource[] {
-  const name = `${repo.registry}/${repo.repository}`;
-  const config = matchRegistryConfig(conf, name);
+  const ref = formatReference({
+    registry: repo.registry,
+    repository: repo.repository,
+    ...(repo.tag !== undefined ? { tag: repo.tag } : {}),
+    ...(repo.digest !== undefined ? { digest: repo.digest } : {}),
+  });
+  const config = matchRegistryConfig(conf, ref);
   if (!config) {
     return [
       {
@@ -73,12 +69,9 @@ export function pullSources(
     throw new RegistryError(
       'BLOCKED',
       `registry ${repo.registry} is blocked by registries.conf (prefix "${config.prefix}")`,
-      {
-        retryable: false,
-      },
+      { retryable: false },
     );
   }
-  const prefix = config.prefix.startsWith('*.') ? '' : config.prefix;
   const sources: PullSource[] = [];
   for (const mirror of config.mirrors) {
     const allowed =
@@ -86,18 +79,28 @@ export function pullSources(
       (mirror.pullFromMirror === 'digest-only' && byDigest) ||
       (mirror.pullFromMirror === 'tag-only' && !byDigest);
     if (!allowed) continue;
-    const target = rewrite(name, prefix, mirror.location);
-    sources.push({ ...target, insecure: mirror.insecure || isInsecure(target.registry), mirror: true });
+    const target = rewriteReference(ref, config.prefix, mirror.location, `${describe(config)}, mirror`);
+    sources.push({
+      registry: target.registry,
+      repository: target.repository,
+      insecure: mirror.insecure || isInsecure(target.registry),
+      mirror: true,
+    });
   }
-  const primary = rewrite(name, prefix, config.location);
-  sources.push({ ...primary, insecure: config.insecure || isInsecure(primary.registry), mirror: false });
+  const primary = rewriteReference(ref, config.prefix, config.location, describe(config));
+  sources.push({
+    registry: primary.registry,
+    repository: primary.repository,
+    insecure: config.insecure || isInsecure(primary.registry),
+    mirror: false,
+  });
   return sources;
 }
 
 /** The primary location only (pushes never go to mirrors), with blocked registries refused. */
 export function pushTarget(
   conf: RegistriesConf,
-  repo: RepositoryName,
+  repo: RepositoryName & { readonly tag?: string; readonly digest?: Digest },
   isInsecure: (host: string) => boolean,
 ): PullSource {
   const all = pullSources(conf, repo, false, isInsecure);

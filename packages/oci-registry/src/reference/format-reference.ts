@@ -18,7 +18,10 @@ export function formatReference(ref: Reference): string {
 export function familiarName(ref: Reference): string {
   if (ref.registry !== DOCKER_HUB) return `${ref.registry}/${ref.repository}`;
   const rest = ref.repository.slice(OFFICIAL_PREFIX.length);
-  if (ref.repository.startsWith(OFFICIAL_PREFIX) && !rest.includes('/')) return rest;
+  // A bare 64-hex-digit name would read as an image ID: keep it qualified.
+  if (ref.repository.startsWith(OFFICIAL_PREFIX) && !rest.includes('/')) {
+    return /^[a-f0-9]{64}$/.test(rest) ? `${ref.registry}/${ref.repository}` : rest;
+  }
   // Unlike docker, keep the registry when the first component would read as a host (`docker.io/a.b/c`).
   const first = ref.repository.split('/', 1)[0] ?? '';
   return first.includes('.') || first === 'localhost' ? `${ref.registry}/${ref.repository}` : ref.repository;

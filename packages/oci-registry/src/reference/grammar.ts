@@ -16,7 +16,7 @@ export const PATH_COMPONENT = new RegExp(`^${pathComponent}$`);
 export const DOMAIN = new RegExp(`^${host}(?::[0-9]+)?$`);
 export const TAG = /^[\w][\w.-]{0,127}$/;
 
-/** Longest `registry/repository` the distribution spec allows. */
+/** Longest repository path (without the registry) distribution/reference allows. */
 export const NAME_TOTAL_LENGTH_MAX = 255;
 
 /** Whether `tag` follows the tag grammar `[\w][\w.-]{0,127}`. */

@@ -36,6 +36,15 @@ describe('parseReference accepts', () => {
     ],
     [`x:${'T'.repeat(128)}`, { registry: 'docker.io', repository: 'library/x', tag: 'T'.repeat(128) }],
     ['x:_', { registry: 'docker.io', repository: 'library/x', tag: '_' }],
+    ['LOCALDOMAIN/debian', { registry: 'LOCALDOMAIN', repository: 'debian' }],
+    ['MyOrg/app:1', { registry: 'MyOrg', repository: 'app', tag: '1' }],
+    [
+      'docker.io/1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a',
+      {
+        registry: 'docker.io',
+        repository: 'library/1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a',
+      },
+    ],
   ])('%s', (input, expected) => {
     const ref = parseReference(input);
     expect(ref).toEqual(expected);
@@ -49,7 +58,14 @@ describe('parseReference rejects', () => {
     ['debian bookworm', 'REFERENCE_INVALID_FORMAT', 'whitespace'],
     [':tag', 'REFERENCE_INVALID_FORMAT', 'repository name is missing'],
     ['Debian', 'REFERENCE_UPPERCASE', 'must be lowercase: "Debian"'],
-    ['MyOrg/app', 'REFERENCE_UPPERCASE', 'must be lowercase: "MyOrg"'],
+    ['MyOrg/App', 'REFERENCE_UPPERCASE', 'must be lowercase: "App"'],
+    [
+      '1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a',
+      'REFERENCE_INVALID_FORMAT',
+      'image ID',
+    ],
+    ['[fe80::1%@zone]:5000/repo', 'REFERENCE_INVALID_DOMAIN', 'invalid registry "[fe80::1%@zone]:5000"'],
+    ['[fe80::1%eth0]:5000/repo', 'REFERENCE_INVALID_DOMAIN', 'invalid registry "[fe80::1%eth0]:5000"'],
     ['quay.io/LibPod/alpine', 'REFERENCE_UPPERCASE', '"LibPod"'],
     ['quay.io/libpod//alpine', 'REFERENCE_INVALID_PATH', 'empty path component'],
     ['quay.io/libpod/alpine/', 'REFERENCE_INVALID_PATH', 'empty path component'],
@@ -74,8 +90,9 @@ describe('parseReference rejects', () => {
     [`debian@sha256:${'AB'.repeat(32)}`, 'REFERENCE_INVALID_DIGEST', 'lowercase hex'],
     [`debian@md5:${'a'.repeat(32)}`, 'REFERENCE_INVALID_DIGEST', 'unsupported algorithm "md5"'],
     [`debian@${sha256}@${sha256}`, 'REFERENCE_INVALID_DIGEST', 'lowercase hex'],
-    [`r.io/${'a'.repeat(251)}`, 'REFERENCE_NAME_TOO_LONG', 'at most 255'],
-    [`${'a/'.repeat(124)}abc`, 'REFERENCE_NAME_TOO_LONG', 'is 261 characters long'],
+    [`r.io/${'a'.repeat(256)}`, 'REFERENCE_NAME_TOO_LONG', 'at most 255'],
+    [`${'a/'.repeat(126)}abcd`, 'REFERENCE_NAME_TOO_LONG', 'is 256 characters long'],
+    [`${'a'.repeat(249)}`, 'REFERENCE_NAME_TOO_LONG', '"library/aaa'],
   ])('%j (%s)', (input, code, message) => {
     let caught: unknown;
     try {
@@ -101,9 +118,10 @@ describe('parseReference rejects', () => {
     }
   });
 
-  it('accepts a name of exactly 255 characters', () => {
-    const repository = 'a'.repeat(255 - 'r.io/'.length);
-    expect(parseReference(`r.io/${repository}`).repository).toBe(repository);
+  it('counts the repository path against the 255 limit, not the registry (as distribution/reference)', () => {
+    const repository = 'a'.repeat(255);
+    expect(parseReference(`registry.example.com/${repository}`).repository).toBe(repository);
+    expect(parseReference('a'.repeat(247)).repository).toBe(`library/${'a'.repeat(247)}`);
   });
 });
 
@@ -116,6 +134,13 @@ describe('formatting', () => {
     ['docker.io/a.b/c', 'docker.io/a.b/c', 'docker.io/a.b/c', 'registry-1.docker.io'],
     ['quay.io/libpod/alpine:3.10', 'quay.io/libpod/alpine:3.10', 'quay.io/libpod/alpine', 'quay.io'],
     [`localhost:5000/x@${sha256}`, `localhost:5000/x@${sha256}`, 'localhost:5000/x', 'localhost:5000'],
+    [
+      `docker.io/${'ab'.repeat(32)}`,
+      `docker.io/library/${'ab'.repeat(32)}`,
+      `docker.io/library/${'ab'.repeat(32)}`,
+      'registry-1.docker.io',
+    ],
+    ['LOCALDOMAIN/debian:12', 'LOCALDOMAIN/debian:12', 'LOCALDOMAIN/debian', 'LOCALDOMAIN'],
   ])('%s', (input, canonical, familiar, endpoint) => {
     const ref = parseReference(input);
     expect(formatReference(ref)).toBe(canonical);

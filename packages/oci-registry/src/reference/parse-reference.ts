@@ -8,18 +8,23 @@ const LEGACY_DOCKER_HUB = 'index.docker.io';
 const OFFICIAL_PREFIX = 'library/';
 
 /**
- * Whether the first path component names a registry: it contains `.` or `:`, is `localhost`, or is a
- * bracketed IPv6 address. Otherwise the name lives on Docker Hub (`debian`, `bitnami/redis`). Unlike docker,
- * an upper-case first component is not taken for a host: `MyOrg/app` is rejected as upper case instead.
+ * Whether the first path component names a registry, as docker, podman and skopeo decide: it contains `.` or
+ * `:`, is `localhost`, is a bracketed IPv6 address, or has an upper-case letter (`LOCALDOMAIN/debian`: a
+ * repository path is always lower case, so only a host can be meant). Otherwise the name lives on Docker Hub
+ * (`debian`, `bitnami/redis`).
  */
 function isDomain(component: string): boolean {
   return (
     component.includes('.') ||
     component.includes(':') ||
     component === 'localhost' ||
-    component.startsWith('[')
+    component.startsWith('[') ||
+    component !== component.toLowerCase()
   );
 }
+
+/** A 64-hex-digit string is an image ID; docker refuses it as a name so the two are never confused. */
+const IMAGE_ID = /^[a-f0-9]{64}$/;
 
 /** Splits `[registry/]repository` into a normalised registry and repository (Docker Hub rules). */
 function splitName(name: string): { registry: string; repository: string } {
@@ -88,10 +93,20 @@ export function parseReference(input: string): Reference {
   if (/\s/.test(input)) {
     throw new InvalidReferenceError('REFERENCE_INVALID_FORMAT', input, 'reference', 'it contains whitespace');
   }
+  if (IMAGE_ID.test(input)) {
+    throw new InvalidReferenceError(
+      'REFERENCE_INVALID_FORMAT',
+      input,
+      'name',
+      'a 64-character hexadecimal string is an image ID, not a repository name',
+    );
+  }
   let rest = input;
   let digest: Digest | undefined;
   const at = rest.indexOf('@');
-  if (at >= 0) {
+  // An "@" followed by "/" or "]" is inside the name (a host such as "[fe80::1%@zone]"), not before a digest:
+  // leave it for the registry check, which names the real problem.
+  if (at >= 0 && !/[/\]]/.test(rest.slice(at + 1))) {
     digest = parseDigestPart(input, rest.slice(at + 1));
     rest = rest.slice(0, at);
   }
@@ -127,13 +142,13 @@ export function parseReference(input: string): Reference {
     );
   }
   checkRepository(input, repository);
-  const full = `${registry}/${repository}`;
-  if (full.length > NAME_TOTAL_LENGTH_MAX) {
+  // As distribution/reference counts: the repository path (with Docker Hub's `library/`), not the registry.
+  if (repository.length > NAME_TOTAL_LENGTH_MAX) {
     throw new InvalidReferenceError(
       'REFERENCE_NAME_TOO_LONG',
       input,
       'name',
-      `the name "${full}" is ${full.length} characters long (at most ${NAME_TOTAL_LENGTH_MAX})`,
+      `the repository path "${repository}" is ${repository.length} characters long (at most ${NAME_TOTAL_LENGTH_MAX})`,
     );
   }
   return {
