@@ -12,7 +12,7 @@ export { resolveCommand } from './commands/resolve.js';
 export { unpackCommand } from './commands/unpack.js';
 export { verifyCommand } from './commands/verify.js';
 export { CliError, type CliErrorCode } from './errors/cli-error.js';
-export { ExitCode, exitCodeFor } from './errors/exit-code.js';
+export { ExitCode, type ExitCodeContext, exitCodeFor } from './errors/exit-code.js';
 export { type JsonErrorReport, jsonErrorReport } from './errors/json-error.js';
 export { type ErrorReport, reportError } from './errors/report-error.js';
 export { commandHelp, GLOBAL_OPTIONS, programHelp } from './help.js';

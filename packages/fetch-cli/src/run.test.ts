@@ -75,6 +75,37 @@ describe('localpath', () => {
     expect(r.stderr).not.toContain('s3cret');
     expect(r.stderr).toContain('docker://***@quay.io/x');
   });
+
+  it.each([['localpath'], ['fetch'], ['resolve']])(
+    "%s: bitbake's ;user=;pswd= parameters are refused (exit 2), the password never printed, not even with --debug",
+    async (command) => {
+      const url = 'docker://quay.io/x;tag=1;user=bob;pswd=s3cret-pw';
+      const rest =
+        command === 'resolve'
+          ? []
+          : ['--arch', 'amd64', ...(command === 'fetch' ? ['--dl-dir', '/nonexistent'] : [])];
+      const extra = command === 'localpath' ? [] : [['--json']];
+      for (const debug of [[], ['--debug'], ...extra]) {
+        const r = await cli([command, url, ...rest, ...debug]);
+        expect(r.code).toBe(2);
+        expect(r.stdout + r.stderr).not.toContain('s3cret');
+        expect(r.stderrLines[0]).toBe(
+          'isar-fetch: bad docker:// URL "docker://quay.io/x;tag=1;user=bob;pswd=***": parameter "user": ' +
+            'credentials as URL parameters are not supported (a SRC_URI is printed in logs and kept in task ' +
+            'signatures); put them in an auth file: CONTAINER_AUTH_FILE, --auth-file',
+        );
+      }
+    },
+  );
+
+  it('an empty repository after a registry (docker://quay.io/;tag=1) is refused, not read as image "quay.io"', async () => {
+    const r = await cli(['localpath', 'docker://quay.io/;tag=1', '--arch', 'amd64']);
+    expect(r.code).toBe(2);
+    expect(r.stderrLines).toEqual([
+      'isar-fetch: bad docker:// URL "docker://quay.io/;tag=1": no repository after the registry "quay.io": ' +
+        'write docker://quay.io/<repository>',
+    ]);
+  });
 });
 
 describe('help, version, debug', () => {
@@ -159,7 +190,8 @@ describe('error -> exit code (failures injected through a test command)', () => 
     [Object.assign(new Error('no arm64'), { name: 'OciSpecError', code: 'NO_MATCHING_PLATFORM' }), 1, null],
     [hinted, 1, ['isar-fetch: 401 Unauthorized from quay.io', 'isar-fetch: hint: pass --auth-file']],
     [new Error('GET https://u:pw@r.io/v2/ failed'), 1, ['isar-fetch: GET https://***@r.io/v2/ failed']],
-    [abort, 130, ['isar-fetch: aborted']],
+    // Not interrupted (no signal was aborted): the abort echoes another failure, exit 1 (see interrupt.test.ts).
+    [abort, 1, ['isar-fetch: aborted']],
     ['a string', 1, ['isar-fetch: a string']],
   ] as const)('%s -> %i', async (error, code, lines) => {
     const r = await cli(['boom'], [failing(error)]);

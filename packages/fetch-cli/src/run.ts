@@ -137,7 +137,10 @@ export async function run(argv: readonly string[], io: CliIo, options: RunOption
     const context = new CommandContext({ command, ...parsed, io, program });
     return (await command.run(context)) ?? ExitCode.ok;
   } catch (error) {
-    const report = reportError(error, program.name, globals.debug);
+    // 130 only when our own signal was aborted: an abort that escapes otherwise is the echo of another failure.
+    const report = reportError(error, program.name, globals.debug, {
+      interrupted: io.signal?.aborted === true,
+    });
     io.stderr.write(`${report.lines.join('\n')}\n`);
     if (json) io.stdout.write(`${JSON.stringify(jsonErrorReport(error, report.exitCode))}\n`);
     return report.exitCode;

@@ -24,8 +24,12 @@ export type FetchCoreErrorCode =
   | 'INVALID_OPTION'
   /** `unpack` before `fetch`: the image is not in the download cache. */
   | 'NOT_FETCHED'
+  /** Offline (`--offline`, bitbake's `BB_NO_NETWORK`) and the download cache cannot answer without the registry. */
+  | 'OFFLINE'
   /** The blob cache is inconsistent (a download reported success but left no complete blob). */
-  | 'BLOB_CACHE';
+  | 'BLOB_CACHE'
+  /** A directory or file of the download cache cannot be created or written (read-only, no permission). */
+  | 'IO_ERROR';
 
 /** Codes that mean the input was wrong (the CLI exits 2), as opposed to a failed fetch or check (exit 1). */
 const INPUT_CODES: ReadonlySet<FetchCoreErrorCode> = new Set<FetchCoreErrorCode>([

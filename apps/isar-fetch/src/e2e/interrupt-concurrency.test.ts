@@ -251,3 +251,34 @@ describe('a digest-pinned repeat', () => {
     expect(resolved.stderr).toMatch(/undici/);
   });
 });
+
+describe('--offline (bitbake BB_NO_NETWORK)', () => {
+  it('answers from DL_DIR (pinned and tag URLs) or fails with one line, never opening a connection', async () => {
+    const dlDir = join(work.path, 'dl');
+    const pinned = `docker://${repo};tag=1;digest=${indexDigest}`;
+    const tagged = `docker://${repo};tag=1`;
+    const base = ['--dl-dir', dlDir, '--arch', 'arm64', '--json', '--quiet', '--offline'];
+    const before = (await registry.accessLog()).length;
+    for (const url of [pinned, tagged]) {
+      const missing = await cli(['fetch', url, ...base]);
+      expect(missing.code).toBe(1);
+      expect(missing.lines).toEqual([
+        expect.stringMatching(/offline: .* is not in the download cache .*fetching it needs the registry/),
+        expect.stringMatching(/hint: fetch it once with network access/),
+      ]);
+      expect(JSON.parse(missing.stdout).error.code).toBe('OFFLINE');
+    }
+    expect((await registry.accessLog()).length).toBe(before);
+
+    for (const url of [pinned, tagged]) {
+      expect((await cli(['fetch', url, '--dl-dir', dlDir, '--arch', 'arm64', '--quiet'])).code).toBe(0);
+    }
+    const fetched = (await registry.accessLog()).length;
+    for (const url of [pinned, tagged]) {
+      const hit = await cli(['fetch', url, ...base]);
+      expect(hit.code, hit.stderr).toBe(0);
+      expect(JSON.parse(hit.stdout)).toMatchObject({ cacheHit: true, indexDigest });
+    }
+    expect((await registry.accessLog()).length).toBe(fetched);
+  });
+});

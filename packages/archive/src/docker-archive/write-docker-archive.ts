@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { type Digest, digestHex, type Image } from '@isar/oci-spec';
+import { isAbortError } from '../internal/abort.js';
 import { checkImage } from '../internal/image-check.js';
 import { linkedController } from '../internal/linked-signal.js';
 import { describeDecompressionError } from '../layer/decompress.js';
@@ -178,7 +179,9 @@ async function writeOnce(
       tarBytes,
       outputBytes,
     };
-  } catch (error) {
+  } catch (caught) {
+    // When the output failed, whatever else failed with it (a layer stream torn down, an abort) is its echo.
+    const error = tar?.failure !== undefined && isAbortError(caught) ? tar.failure : caught;
     controller.abort(error);
     await tar?.abort(error);
     throw error;

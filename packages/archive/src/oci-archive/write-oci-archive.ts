@@ -11,6 +11,7 @@ import {
 } from '@isar/oci-spec';
 import { dockerManifestJson, repositoriesJson } from '../docker-archive/docker-manifest.js';
 import { ArchiveError } from '../errors.js';
+import { isAbortError } from '../internal/abort.js';
 import { checkDescriptor, checkImage } from '../internal/image-check.js';
 import { linkedController } from '../internal/linked-signal.js';
 import { sha256Digest, Verifier } from '../internal/verifier.js';
@@ -176,7 +177,9 @@ export async function writeOciArchive(image: Image, options: OciArchiveOptions):
       tarBytes,
       outputBytes,
     };
-  } catch (error) {
+  } catch (caught) {
+    // When the output failed, whatever else failed with it (a blob stream torn down, an abort) is its echo.
+    const error = tar?.failure !== undefined && isAbortError(caught) ? tar.failure : caught;
     controller.abort(error);
     await tar?.abort(error);
     // Never leave a partial archive behind at a path we were given.

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { type Duplex, type Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pack as createPack, type Header, type Pack } from 'tar-stream';
 import { ArchiveError } from '../errors.js';
 import { pipe } from '../internal/pipeline.js';
@@ -51,6 +52,8 @@ export class TarWriter {
   /** The file stream we opened for a path output (closed before a retry reopens the path). */
   readonly #file: WriteStream | undefined;
   #failure: unknown;
+  /** The error the output stream itself emitted, as it was (the pack is then destroyed with it). */
+  #outputError: unknown;
 
   constructor(options: TarWriterOptions) {
     this.#signal = options.signal;
@@ -59,10 +62,23 @@ export class TarWriter {
       typeof options.output === 'string' ? createWriteStream(options.output) : options.output;
     const stages: NodeJS.ReadWriteStream[] = [this.#tarCounter];
     if (options.compressor) stages.push(options.compressor, this.#outputCounter);
+    const where = typeof options.output === 'string' ? options.output : 'the output stream';
+    // The output's own error, as it happens: when the output fails, the pipeline tears down the stages before
+    // it, and one of them (the compressor's stream iterator) may report an AbortError first.
+    (destination as NodeJS.EventEmitter).once('error', (error: unknown) => {
+      // A failure of the output itself (a full disk, a read-only or vanished directory) is an IO_ERROR that
+      // says so; errors of our own (ArchiveError) pass through as they are.
+      this.#outputError = error;
+      this.#failure ??= isOutputFailure(error)
+        ? new ArchiveError('IO_ERROR', `writing ${where} failed: ${(error as Error).message}`, {
+            cause: error,
+          })
+        : error;
+    });
     this.#done = pipe([this.#pack as unknown as Readable, ...stages, destination], options.signal).catch(
       (error: unknown) => {
         this.#failure ??= error;
-        throw error;
+        throw this.#failure;
       },
     );
     // Failures surface through the entry writes and finish(); keep the rejection from going unhandled.
@@ -121,8 +137,7 @@ export class TarWriter {
       await pipe([...stages, sink], signal);
     } catch (error) {
       entry.destroy(error as Error);
-      if (this.#failure !== undefined && isSecondary(error)) throw this.#failure;
-      throw error;
+      throw await this.#explain(error);
     }
     this.#throwIfFailed();
   }
@@ -146,29 +161,69 @@ export class TarWriter {
     if (file && !file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
   }
 
+  /** The output's failure, once one happened (its first error, as an `IO_ERROR` for file system errors). */
+  get failure(): unknown {
+    return this.#failure;
+  }
+
   async #entry(headers: EntryHeader, body?: Buffer): Promise<void> {
     this.#throwIfFailed();
-    await new Promise<void>((resolve, reject) => {
-      const callback = (error?: Error | null) => (error ? reject(error) : resolve());
-      if (body) this.#pack.entry(headers, body, callback);
-      else this.#pack.entry(headers, callback);
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const callback = (error?: Error | null) => (error ? reject(error) : resolve());
+        if (body) this.#pack.entry(headers, body, callback);
+        else this.#pack.entry(headers, callback);
+      });
+    } catch (error) {
+      throw await this.#explain(error);
+    }
     this.#throwIfFailed();
   }
 
+  /**
+   * The error to report for a failed entry: an echo (the pack torn down under it, an AbortError of a stream
+   * iterator) stands for the output's own failure, which may still be on its way when the echo arrives.
+   */
+  async #explain(error: unknown): Promise<unknown> {
+    if (error !== undefined && error === this.#outputError) return this.#failure;
+    if (!isSecondary(error)) return error;
+    if (this.#failure === undefined && !this.#signal.aborted) {
+      await Promise.race([this.#done.catch(() => {}), sleep(ECHO_WAIT_MS, undefined, { ref: false })]);
+    }
+    return this.#failure ?? error;
+  }
+
   #throwIfFailed(): void {
-    this.#signal.throwIfAborted();
+    // The output's own failure first: the abort that follows it is only its echo.
     if (this.#failure !== undefined) {
       const failure = this.#failure;
       throw failure instanceof Error
         ? failure
         : new ArchiveError('IO_ERROR', `archive output failed: ${String(failure)}`);
     }
+    this.#signal.throwIfAborted();
   }
 }
 
-/** Errors that only echo an earlier failure of the output ("pack stream destroyed", premature close). */
+/** A file system error of the output (`ENOSPC`, `EROFS`, `EACCES`, `EIO`...): it has an errno and a syscall. */
+function isOutputFailure(error: unknown): boolean {
+  const e = error as { errno?: unknown; syscall?: unknown } | undefined;
+  return !(error instanceof ArchiveError) && typeof e?.errno === 'number' && typeof e.syscall === 'string';
+}
+
+/** How long an entry that failed with an echo waits for the output's own error to arrive. */
+const ECHO_WAIT_MS = 2000;
+
+/**
+ * Errors that only echo an earlier failure of the output ("pack stream destroyed", premature close, the
+ * AbortError a stream iterator raises when its stream is destroyed under it).
+ */
 function isSecondary(error: unknown): boolean {
   const code = (error as { code?: string }).code;
-  return code === 'ERR_STREAM_PREMATURE_CLOSE' || /destroyed/.test((error as Error).message ?? '');
+  return (
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    code === 'ABORT_ERR' ||
+    (error as { name?: string }).name === 'AbortError' ||
+    /destroyed/.test((error as Error).message ?? '')
+  );
 }

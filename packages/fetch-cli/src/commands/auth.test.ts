@@ -66,6 +66,30 @@ describe('credentials', () => {
     expect(r.code, r.stderr).toBe(0);
   });
 
+  it('an --auth-file or REGISTRY_AUTH_FILE that does not exist: exit 2 with one line naming it, no request', async () => {
+    const before = (await registry.accessLog()).length;
+    const flag = await cli([...fetchArgs(), '--auth-file', 'typo.json', '--json']);
+    expect(flag.code).toBe(2);
+    expect(flag.lines).toEqual([`isar-fetch: --auth-file ${join(work.path, 'typo.json')} does not exist`]);
+    expect(JSON.parse(flag.stdout).error.code).toBe('USAGE');
+    const resolved = await cli(['resolve', `docker://${repo};tag=1`, '--auth-file', 'typo.json']);
+    expect(resolved.code).toBe(2);
+    const env = await cli(['resolve', `docker://${repo};tag=1`], {
+      REGISTRY_AUTH_FILE: '/nonexistent/auth.json',
+    });
+    expect(env.code).toBe(2);
+    expect(env.lines).toEqual([
+      'isar-fetch: REGISTRY_AUTH_FILE names /nonexistent/auth.json, which does not exist',
+    ]);
+    expect((await registry.accessLog()).length).toBe(before);
+  });
+
+  it('a --registries-conf that does not exist: exit 2 as well (it was exit 1)', async () => {
+    const r = await cli(['resolve', `docker://${repo};tag=1`, '--registries-conf', 'none.conf']);
+    expect(r.code).toBe(2);
+    expect(r.lines).toEqual([`isar-fetch: --registries-conf ${join(work.path, 'none.conf')} does not exist`]);
+  });
+
   it('wrong credentials: exit 1 with AUTH_FAILED, the password not shown', async () => {
     const bad = Buffer.from('builder:wrong-pw').toString('base64');
     await writeFile(

@@ -104,6 +104,10 @@ export const fetchCommand: Command = {
       description: 'missing digest: 1 error, 0 warning (default), ignore; default BB_STRICT_CHECKSUM',
     },
     ...REGISTRY_OPTIONS,
+    offline: {
+      type: 'boolean',
+      description: 'no network (BB_NO_NETWORK): answer from DL_DIR or fail with OFFLINE',
+    },
     'no-blob-cache': { type: 'boolean', description: 'keep no blobs (no reuse between tags, no resume)' },
     'blob-cache-dir': {
       type: 'string',
@@ -138,6 +142,7 @@ export const fetchCommand: Command = {
           : cacheDir
             ? { blobCache: ctx.resolvePath(cacheDir) }
             : {}),
+        ...(ctx.flag('offline') ? { offline: true } : {}),
         signal: ctx.signal,
         registry: registryClientOptions(ctx),
         onProgress: (event) => {

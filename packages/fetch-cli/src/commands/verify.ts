@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { verifyFetchedArchive } from '@isar/fetch-core';
 import type { Command } from '../command.js';
 import { usageError } from '../errors/cli-error.js';
@@ -20,9 +20,7 @@ export const verifyCommand: Command = {
     json: { type: 'boolean', description: 'the whole report as one JSON object' },
   },
   async run(ctx) {
-    const file = ctx.resolvePath(ctx.positional('file'));
-    const info = await stat(file).catch(() => undefined);
-    if (!info?.isFile()) throw usageError(`verify: no such file: ${file}`);
+    const file = await archiveFile(ctx.positional('file'), ctx.resolvePath.bind(ctx));
     const report = await verifyFetchedArchive(file, { signal: ctx.signal, deep: ctx.flag('deep') });
     if (ctx.flag('json')) {
       ctx.print(JSON.stringify({ file, ok: true, ...report }));
@@ -47,3 +45,34 @@ export const verifyCommand: Command = {
     return 0;
   },
 };
+
+/** The absolute path of the archive to verify, or a usage error saying what the path really is. */
+async function archiveFile(given: string, resolvePath: (path: string) => string): Promise<string> {
+  // resolve('') is the working directory: an empty argument (an unset shell variable) must not become it.
+  if (given === '') throw usageError('verify: the archive path is empty');
+  const file = resolvePath(given);
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      const dangling = (await lstat(file).catch(() => undefined))?.isSymbolicLink();
+      throw usageError(
+        `verify: no such file: ${file}${dangling ? ' (a symbolic link to a missing file)' : ''}`,
+      );
+    }
+    throw usageError(`verify: cannot look at ${file}: ${(error as Error).message}`, error);
+  }
+  if (info.isDirectory()) throw usageError(`verify: ${file} is a directory, not an archive`);
+  if (!info.isFile()) throw usageError(`verify: ${file} is not a regular file (${kindOf(info)})`);
+  return file;
+}
+
+function kindOf(info: Awaited<ReturnType<typeof stat>>): string {
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isFIFO()) return 'a named pipe';
+  if (info.isSocket()) return 'a socket';
+  return 'not a file';
+}

@@ -1,4 +1,4 @@
-import { exitCodeFor } from './exit-code.js';
+import { type ExitCodeContext, exitCodeFor } from './exit-code.js';
 
 /** `scheme://user:password@` in any text: the password part must never reach a terminal or a log. */
 const USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s"':]*:[^/@\s"']*@/gi;
@@ -40,12 +40,18 @@ export interface ErrorReport {
 
 /**
  * Turns an error into what the user sees: `<program>: <message>` on one line (credentials masked), then
- * `<program>: hint: ...` when the error carries a hint, and the stacks only when `debug` is on.
+ * `<program>: hint: ...` when the error carries a hint, and the stacks only when `debug` is on. `context` says
+ * whether the command was interrupted (see {@link exitCodeFor}).
  */
-export function reportError(error: unknown, program: string, debug: boolean): ErrorReport {
+export function reportError(
+  error: unknown,
+  program: string,
+  debug: boolean,
+  context: ExitCodeContext = {},
+): ErrorReport {
   const lines = [`${program}: ${oneLine(messageOf(error))}`];
   const hint = typeof error === 'object' && error !== null ? (error as { hint?: unknown }).hint : undefined;
   if (typeof hint === 'string' && hint !== '') lines.push(`${program}: hint: ${oneLine(hint)}`);
   if (debug) lines.push(...stacks(error));
-  return { exitCode: exitCodeFor(error), lines };
+  return { exitCode: exitCodeFor(error, context), lines };
 }

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createRegistryClient, formatReference, type RegistryClient } from '@isar/oci-registry';
 import { type Digest, formatPlatform } from '@isar/oci-spec';
@@ -10,7 +9,9 @@ import { removeStaleTempFiles } from '../store/atomic-file.js';
 import { BlobCache } from '../store/blob-cache.js';
 import { acquireLock } from '../store/file-lock.js';
 import { archiveLockPath } from '../store/lock-paths.js';
+import { makeDirectory } from '../store/make-directory.js';
 import { type DockerUrl, parseDockerUrl } from '../url/docker-url.js';
+import { redactDockerUrl } from '../url/redact.js';
 import { downloadAndWrite, isDamagedContent } from './download-and-write.js';
 import { ARCHIVE_FORMATS, type ArchiveFormat, type FetchOptions, type FetchResult } from './fetch-options.js';
 import type { LayerDownloadTotals } from './layer-downloads.js';
@@ -69,10 +70,11 @@ export async function fetchImage(url: string | DockerUrl, options: FetchOptions)
     const hit = await pinnedHit(plan, parsed.digest);
     if (hit) return reportHit(plan, hit, options);
   }
+  if (options.offline) return reportHit(plan, await offlineHit(plan), options);
 
   const client = options.client ?? createRegistryClient(options.registry);
   try {
-    await mkdir(dirname(plan.path), { recursive: true });
+    await makeDirectory(dirname(plan.path));
     const lock = await acquireLock(archiveLockPath(plan.path), {
       ...(options.signal ? { signal: options.signal } : {}),
       onWait: (wait) =>
@@ -181,6 +183,20 @@ async function fetchLocked(
 async function pinnedHit(plan: Plan, digest: Digest): Promise<PublishedRecord | undefined> {
   const record = await readValidRecord(plan.path);
   return record && record.format === plan.format && record.indexDigest === digest ? record : undefined;
+}
+
+/**
+ * Offline (`BB_NO_NETWORK`): what DL_DIR already has is the answer, with no connection opened. A pinned URL
+ * was answered above; a tag URL takes the archive we published for that tag, without asking where it points now.
+ */
+async function offlineHit(plan: Plan): Promise<PublishedRecord> {
+  const record = plan.url.digest === undefined ? await readValidRecord(plan.path) : undefined;
+  if (record && record.format === plan.format) return record;
+  throw new FetchCoreError(
+    'OFFLINE',
+    `offline: ${redactDockerUrl(plan.url.url)} is not in the download cache (${plan.path}); fetching it needs the registry`,
+    { hint: 'fetch it once with network access, or pin a digest whose archive is already there' },
+  );
 }
 
 function reportHit(plan: Plan, record: PublishedRecord, options: FetchOptions): FetchResult {

@@ -39,6 +39,11 @@ export interface FetchOptions {
    * while the next ones arrive (default 2).
    */
   downloadConcurrency?: number;
+  /**
+   * Never open a connection (bitbake's `BB_NO_NETWORK`): answer from DL_DIR (a pinned URL's archive, or a tag's
+   * archive as last published) or fail with `OFFLINE`.
+   */
+  offline?: boolean;
   signal?: AbortSignal;
   onProgress?: (event: FetchProgress) => void;
   /** Options of the registry client created for this fetch (auth file, registries.conf, insecure hosts...). */

@@ -68,7 +68,11 @@ export class LayerDownloads {
         },
         (error: unknown) => {
           state.failure = error;
-          this.#failure ??= error;
+          // Only a failure that came first is a cause. Once the downloads are aborted (a sibling failed, the
+          // writer failed and cancelled us, the caller aborted), every other download fails with that abort:
+          // recording it would report the abort instead of what caused it.
+          if (this.#controller.signal.aborted) return;
+          this.#failure = error;
           this.#controller.abort(error);
         },
       );
@@ -110,7 +114,10 @@ export class LayerDownloads {
     };
   }
 
-  /** The first download failure, if any: the real cause when the archive writer fails with an abort. */
+  /**
+   * The download failure that came first, before anything was aborted, if any: the real cause when the archive
+   * writer fails with an abort. Never an abort caused by {@link cancel} or by the caller's signal.
+   */
   get failure(): unknown {
     return this.#failure;
   }

@@ -1,7 +1,8 @@
-import { copyFile, link, mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, link, rename, stat, unlink } from 'node:fs/promises';
 import { cacheFilePath, resolveInside, unpackName } from '../cache/local-file.js';
 import { FetchCoreError } from '../errors.js';
 import { tempPathFor } from '../store/atomic-file.js';
+import { makeDirectory } from '../store/make-directory.js';
 import { type DockerUrl, parseDockerUrl } from '../url/docker-url.js';
 import { redactDockerUrl } from '../url/redact.js';
 
@@ -41,7 +42,7 @@ export async function unpackImage(url: string | DockerUrl, options: UnpackOption
       { cause: error, hint: 'run "isar-fetch fetch" with the same URL, --dl-dir and --arch first' },
     );
   }
-  await mkdir(options.workdir, { recursive: true });
+  await makeDirectory(options.workdir);
   const temp = tempPathFor(path);
   let method: UnpackResult['method'] = 'link';
   try {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { syncWhileWriting } from './background-sync.js';
+import { makeDirectory } from './make-directory.js';
 
 /** Where the content for `finalPath` is written before it is published: same directory, so rename is atomic. */
 export function tempPathFor(finalPath: string): string {
@@ -46,7 +47,7 @@ export async function publishAtomically<T>(
   write: (tempPath: string) => Promise<T>,
   options: { syncWhileWriting?: boolean } = {},
 ): Promise<T> {
-  await mkdir(dirname(finalPath), { recursive: true });
+  await makeDirectory(dirname(finalPath));
   const tempPath = tempPathFor(finalPath);
   const background = options.syncWhileWriting ? syncWhileWriting(tempPath) : undefined;
   try {
@@ -69,7 +70,7 @@ export async function publishAtomically<T>(
 /** Moves a finished file into place durably (both on one filesystem). */
 export async function renameDurably(from: string, to: string): Promise<void> {
   await fsyncPath(from);
-  await mkdir(dirname(to), { recursive: true });
+  await makeDirectory(dirname(to));
   await rename(from, to);
   await fsyncPath(dirname(to));
 }

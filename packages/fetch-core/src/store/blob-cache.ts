@@ -1,9 +1,10 @@
-import { mkdir, stat, unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Descriptor, type Digest, digestAlgorithm, digestHex, parseDigest } from '@isar/oci-spec';
 import { FetchCoreError } from '../errors.js';
 import { acquireLock, clearStaleLock, type LockOptions } from './file-lock.js';
 import { blobLockPath } from './lock-paths.js';
+import { makeDirectory } from './make-directory.js';
 
 /**
  * Puts the verified blob at `path`, going through `<path>.partial` (see {@link BlobCache.partialPathOf}) and
@@ -70,7 +71,7 @@ export class BlobCache {
       await clearStaleLock(blobLockPath(path));
       return { path: cached, download: undefined };
     }
-    await mkdir(dirname(path), { recursive: true });
+    await makeDirectory(dirname(path));
     const lock = await acquireLock(blobLockPath(path), options);
     try {
       // Another process may have finished it while we waited for the lock.

@@ -196,7 +196,7 @@ const malformed: Array<[string, FetchCoreErrorCode, string]> = [
   [`docker://debian;digest=md5:${'a'.repeat(32)}`, 'INVALID_DIGEST', 'unsupported algorithm "md5"'],
   [`docker://debian;digest=SHA256:${hex}`, 'INVALID_DIGEST', 'unsupported algorithm "SHA256"'],
   ['docker://Debian', 'INVALID_NAME', 'must be lowercase: "Debian"'],
-  ['docker://MyOrg/app', 'INVALID_NAME', 'must be lowercase: "MyOrg"'],
+  ['docker://MyOrg/App', 'INVALID_NAME', 'must be lowercase: "App"'],
   ['docker://quay.io/LibPod/alpine', 'INVALID_NAME', 'must be lowercase: "LibPod"'],
   ['docker://quay.io/libpod/alpine/', 'INVALID_NAME', 'empty path component'],
   ['docker://quay.io//alpine', 'INVALID_NAME', 'empty path component'],
@@ -213,7 +213,15 @@ const malformed: Array<[string, FetchCoreErrorCode, string]> = [
   ['docker://-quay.io/x', 'INVALID_NAME', 'invalid registry "-quay.io"'],
   ['docker://quay.io:abc/x', 'INVALID_NAME', 'invalid registry "quay.io:abc"'],
   ['docker://quay_io.com/x', 'INVALID_NAME', 'invalid registry "quay_io.com"'],
-  [`docker://r.io/${'a'.repeat(251)}`, 'INVALID_NAME', 'at most 255'],
+  [`docker://r.io/${'a'.repeat(256)}`, 'INVALID_NAME', 'at most 255'],
+  ['docker://quay.io/;tag=1', 'INVALID_NAME', 'no repository after the registry "quay.io"'],
+  ['docker://quay.io/', 'INVALID_NAME', 'no repository after the registry "quay.io"'],
+  ['docker://localhost:5000/', 'INVALID_NAME', 'no repository after the registry "localhost:5000"'],
+  ['docker://index.docker.io/;tag=1', 'INVALID_NAME', 'no repository after the registry'],
+  ['docker://quay.io/x;user=bob;pswd=hunter22', 'INVALID_PARAMETER', 'credentials as URL parameters'],
+  ['docker://quay.io/x;pswd=hunter22', 'INVALID_PARAMETER', '"pswd": credentials as URL parameters'],
+  ['docker://quay.io/x;tag=1;user=bob', 'INVALID_PARAMETER', '"user": credentials as URL parameters'],
+  ['docker://quay.io/x;pswd=hun ter22', 'INVALID_URL', 'whitespace'],
 ];
 
 describe('parseDockerUrl rejects malformed URLs', () => {
@@ -240,10 +248,21 @@ describe('parseDockerUrl rejects malformed URLs', () => {
     expect(() => parseDockerUrl('docker://user:hunter2@quay.io/x;tag=1')).toThrow(
       'bad docker:// URL "docker://***@quay.io/x;tag=1"',
     );
-    try {
-      parseDockerUrl('docker://user:hunter2@quay.io/x');
-    } catch (e) {
-      expect((e as Error).message).not.toContain('hunter2');
+    for (const url of [
+      'docker://user:hunter2@quay.io/x',
+      'docker://quay.io/x;user=bob;pswd=hunter2',
+      'docker://quay.io/x;pswd=hunter2;user=bob',
+      'docker://quay.io/x;tag=1;pswd=hunter2;name=x',
+      'docker://quay.io/x;pswd=hunter2;tag=..',
+      'docker://quay.io/x;PSWD=hunter2',
+      'docker://quay.io/x;pswd=hunter2;pswd=hunter2',
+    ]) {
+      expect(() => parseDockerUrl(url)).toThrow(FetchCoreError);
+      try {
+        parseDockerUrl(url);
+      } catch (e) {
+        expect((e as Error).message).not.toContain('hunter2');
+      }
     }
     try {
       parseDockerUrl('docker://Debian');
@@ -265,6 +284,9 @@ describe('redactDockerUrl', () => {
     [`docker://quay.io/x@${sha256}`, `docker://quay.io/x@${sha256}`],
     ['docker://quay.io/x;tag=1', 'docker://quay.io/x;tag=1'],
     ['https://u:p@example.com/x', 'https://***@example.com/x'],
+    ['docker://quay.io/x;user=bob;pswd=hunter22;tag=1', 'docker://quay.io/x;user=bob;pswd=***;tag=1'],
+    ['docker://quay.io/x;Pswd=a;password=b;passwd=c', 'docker://quay.io/x;Pswd=***;password=***;passwd=***'],
+    ['docker://u:p@quay.io/x;pswd=p', 'docker://***@quay.io/x;pswd=***'],
   ])('%s', (url, shown) => {
     expect(redactDockerUrl(url)).toBe(shown);
   });

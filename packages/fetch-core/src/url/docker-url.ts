@@ -39,6 +39,12 @@ export interface DockerUrl {
   readonly reference: Reference;
 }
 
+/**
+ * bitbake's credential parameters (its wget fetcher sends `;user=...;pswd=...` as basic auth). Refused, not
+ * honoured: the URL travels in clear through bitbake's logs, task signatures, `ps` and our own messages.
+ */
+const CREDENTIAL_PARAMETERS: readonly string[] = ['user', 'pswd', 'passwd', 'password'];
+
 function fail(code: 'INVALID_URL' | 'INVALID_NAME', url: string, reason: string, cause?: unknown): never {
   throw new FetchCoreError(
     code,
@@ -61,6 +67,13 @@ function parseParameters(url: string, parm: string): Map<string, string> {
       );
     }
     const key = segment.slice(0, eq);
+    if (CREDENTIAL_PARAMETERS.includes(key.toLowerCase())) {
+      throw new FetchCoreError(
+        'INVALID_PARAMETER',
+        `${shown}: parameter "${key}": credentials as URL parameters are not supported (a SRC_URI is printed ` +
+          'in logs and kept in task signatures); put them in an auth file: CONTAINER_AUTH_FILE, --auth-file',
+      );
+    }
     if (!(DOCKER_URL_PARAMETERS as readonly string[]).includes(key)) {
       throw new FetchCoreError(
         'INVALID_PARAMETER',
@@ -95,6 +108,16 @@ function parseDigestParameter(url: string, value: string | undefined): Digest | 
       `bad docker:// URL "${redactDockerUrl(url)}": ${(e as Error).message}`,
       { cause: e },
     );
+  }
+}
+
+/** Whether `host` (the part before the first `/`) is taken for a registry, not a Docker Hub namespace. */
+function namesRegistry(host: string): boolean {
+  try {
+    // A Docker Hub namespace stays in the repository (`debian/x`); a registry host leaves it.
+    return !parseReference(`${host}/x`).repository.startsWith(`${host}/`);
+  } catch {
+    return false; // not a valid name at all: the full parse names what is wrong
   }
 }
 
@@ -152,6 +175,14 @@ export function parseDockerUrl(url: string): DockerUrl {
   const host = slash < 0 ? location : location.slice(0, slash);
   const path = slash < 0 ? '/' : location.slice(slash);
   if (host === '') fail('INVALID_URL', url, 'empty host: the image name must not start with "/"');
+  if (slash >= 0 && path === '/' && namesRegistry(host)) {
+    // bitbake drops an empty path, so "quay.io/" would quietly become the Docker Hub image "quay.io".
+    fail(
+      'INVALID_NAME',
+      url,
+      `no repository after the registry "${host}": write docker://${host}/<repository>`,
+    );
+  }
   const containerName = host + (path !== '/' ? path : '');
 
   const params = parseParameters(url, parm);

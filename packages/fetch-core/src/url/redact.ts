@@ -16,12 +16,19 @@ export function splitAtSign(
   return { before, after, userInfo };
 }
 
-/** The URL with any user-info (`user:password@`) replaced by `***@`, safe for messages and logs. */
+/** bitbake's password parameter (`;pswd=`, as its wget fetcher reads it) and its usual misspellings. */
+const PASSWORD_PARAMETER = /(;(?:pswd|passwd|password)=)[^;]*/gi;
+
+/**
+ * The URL with any user-info (`user:password@`) replaced by `***@` and the value of a password parameter
+ * (`;pswd=...`) by `***`, safe for messages and logs.
+ */
 export function redactDockerUrl(url: string): string {
   const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^;]*)(.*)$/s.exec(url);
   if (!m) return url;
   const [, scheme = '', location = '', rest = ''] = m;
+  const parameters = rest.replace(PASSWORD_PARAMETER, '$1***');
   const split = splitAtSign(location);
-  if (!split?.userInfo) return url;
-  return `${scheme}***@${split.after}${rest}`;
+  if (!split?.userInfo) return `${scheme}${location}${parameters}`;
+  return `${scheme}***@${split.after}${parameters}`;
 }
