@@ -5,6 +5,7 @@ import { resolveSettings } from '../config/settings.js';
 import { createEngine } from '../engines/create-engine.js';
 import { describeError, isAbort, isLoaderError } from '../errors.js';
 import { resultLine, summaryLine } from '../report/journal-lines.js';
+import { printable } from '../report/printable.js';
 import { loadImages } from '../run/load-images.js';
 import { parseCommandLine } from './args.js';
 import { USAGE } from './usage.js';
@@ -30,6 +31,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const out = (text: string) => io.stdout.write(`${text}\n`);
   const err = (text: string) => io.stderr.write(`${text}\n`);
   let settings: ReturnType<typeof resolveSettings>;
+  let engine: ReturnType<typeof createEngine>;
   try {
     const args = parseCommandLine(argv);
     if (args.help) {
@@ -45,13 +47,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       ? { path: configPath, assignments: await readConfigFile(configPath, io.signal) }
       : undefined;
     settings = resolveSettings({ flags: args.flags, ...(file ? { file } : {}), env: io.env, cwd: io.cwd });
+    // Setting the engine up reads its configuration (a registry client: REGISTRY_AUTH_FILE...): bad config too.
+    engine = createEngine(settings);
   } catch (error) {
-    err(`container-loader: ${describeError(error)}`);
+    err(`container-loader: ${printable(describeError(error), 1000)}`);
     if (isLoaderError(error, 'USAGE')) err('Try "container-loader --help".');
     return ExitCode.usage;
   }
 
-  const engine = createEngine(settings);
   // With --json, stdout carries only the report; the lines still reach the journal through stderr.
   const line = settings.json ? err : out;
   try {
@@ -64,7 +67,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (io.signal?.aborted) return ExitCode.interrupted;
     return report.ok ? ExitCode.ok : ExitCode.failed;
   } catch (error) {
-    err(`container-loader: ${describeError(error)}`);
+    err(`container-loader: ${printable(describeError(error), 1000)}`);
     if (isAbort(error, io.signal)) return ExitCode.interrupted;
     return isLoaderError(error, 'USAGE') || isLoaderError(error, 'CONFIG') ? ExitCode.usage : ExitCode.failed;
   } finally {

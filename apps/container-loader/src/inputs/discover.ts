@@ -1,8 +1,9 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { LoaderError } from '../errors.js';
 import { type ListProblem, parseImageList } from './image-list.js';
 import type { ImageName } from './image-name.js';
+import { readListFile } from './read-list-file.js';
 
 /** One archive to load, with the name it must end up under when a list says so. */
 export interface LoadItem {
@@ -53,13 +54,7 @@ export async function discoverInputs(
     }
   }
   if (list !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(list, { encoding: 'utf8', signal });
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new LoaderError('USAGE', `cannot read image list ${list} (${reason})`, { cause: error });
-    }
+    const text = await readListFile(list, signal);
     const { images, problems } = parseImageList(text, imagesDir);
     const items = images.map((image) => ({
       label: image.file,

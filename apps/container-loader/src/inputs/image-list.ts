@@ -1,5 +1,6 @@
 import { isAbsolute, normalize, resolve, sep } from 'node:path';
 import { describeError } from '../errors.js';
+import { MAX_SHOWN, quoted } from '../report/printable.js';
 import { type ImageName, parseImageName } from './image-name.js';
 
 /** One valid line of an image list: an archive and the name its image must end up under. */
@@ -15,9 +16,16 @@ export interface ListedImage {
 /** A line that could not be understood; it fails on its own, the other lines still load. */
 export interface ListProblem {
   line: number;
+  /** The line as written, cut to its first 200 characters. */
   text: string;
   message: string;
 }
+
+/**
+ * Longest list line read (a path of 4096 bytes and a name are far below it); a longer line fails unparsed,
+ * so a single line cannot flood the journal or the report.
+ */
+export const MAX_LIST_LINE = 8192;
 
 /** What {@link parseImageList} read: the listed images and the malformed lines. */
 export interface ParsedImageList {
@@ -36,10 +44,16 @@ export function parseImageList(text: string, imagesDir: string): ParsedImageList
   const lines = text.split(/\r?\n/);
   lines.forEach((raw, index) => {
     const line = index + 1;
+    const problem = (message: string) =>
+      problems.push({ line, text: raw.trim().slice(0, MAX_SHOWN), message });
+    const bytes = Buffer.byteLength(raw);
+    if (bytes > MAX_LIST_LINE) {
+      problem(`line is ${bytes} bytes long, over ${MAX_LIST_LINE}`);
+      return;
+    }
     const content = stripComment(raw).trim();
     if (content === '') return;
     const fields = content.split(/\s+/);
-    const problem = (message: string) => problems.push({ line, text: raw.trim(), message });
     if (fields.length !== 2) {
       problem(
         `expected "<image_file> <name>:<tag>", found ${fields.length} field${fields.length === 1 ? '' : 's'}`,
@@ -71,11 +85,11 @@ function stripComment(line: string): string {
 }
 
 function checkFileName(file: string): string | undefined {
-  if (isAbsolute(file)) return `image file "${file}" must be relative to the images directory`;
+  if (isAbsolute(file)) return `image file ${quoted(file)} must be relative to the images directory`;
   const normal = normalize(file);
   if (normal === '..' || normal.startsWith(`..${sep}`) || file.split(/[/\\]/).includes('..')) {
-    return `image file "${file}" must not contain ".."`;
+    return `image file ${quoted(file)} must not contain ".."`;
   }
-  if (normal === '.' || file.endsWith('/')) return `image file "${file}" is a directory`;
+  if (normal === '.' || file.endsWith('/')) return `image file ${quoted(file)} is a directory`;
   return undefined;
 }

@@ -1,18 +1,27 @@
+import { printable } from './printable.js';
 import type { ImageResult, LoadReport } from './result.js';
+
+/** Longest reason a line shows; the JSON report keeps the whole (bounded) reason. */
+const MAX_REASON = 1000;
 
 /**
  * One plain line per image, for the journal (systemd adds time and unit): the outcome first, so
- * `journalctl -u container-loader | grep ^failed` finds the failures.
+ * `journalctl -u container-loader | grep ^failed` finds the failures. Every piece of outside text (file names,
+ * image names, reasons quoting list lines or engine output) is made {@link printable}: one line, no control
+ * characters, bounded length.
  */
 export function resultLine(result: ImageResult, engine: string): string {
-  const where = result.line !== undefined ? `${result.file} (line ${result.line})` : result.file;
+  const file = printable(result.file);
+  const where = result.line !== undefined ? `${file} (line ${result.line})` : file;
   if (result.status === 'failed') {
-    return `failed ${where}${names(result)}: ${result.reason ?? 'unknown error'} [${result.code ?? 'ERROR'}]`;
+    const reason = printable(result.reason ?? 'unknown error', MAX_REASON);
+    return `failed ${where}${names(result)}: ${reason} [${printable(result.code ?? 'ERROR')}]`;
   }
   const images = (result.images ?? [])
     .map((image) => {
       const fresh = image.newDigest ? ', new digest: layers compressed for the registry' : '';
-      return `${image.target} (${engine === 'registry' ? 'digest' : 'image'} ${image.digest}${fresh})`;
+      const kind = engine === 'registry' ? 'digest' : 'image';
+      return `${printable(image.target)} (${kind} ${printable(image.digest)}${fresh})`;
     })
     .join(', ');
   if (result.status === 'skipped') return `skipped ${where}: already in ${engine} as ${images}`;
@@ -23,9 +32,9 @@ export function resultLine(result: ImageResult, engine: string): string {
 export function summaryLine(report: LoadReport): string {
   const { loaded, skipped, failed } = report.summary;
   const none = report.results.length === 0 ? ' (nothing to load)' : '';
-  return `container-loader: ${loaded} loaded, ${skipped} skipped, ${failed} failed into ${report.engine} from ${report.source}${none}`;
+  return `container-loader: ${loaded} loaded, ${skipped} skipped, ${failed} failed into ${report.engine} from ${printable(report.source, MAX_REASON)}${none}`;
 }
 
 function names(result: ImageResult): string {
-  return result.names.length > 0 ? ` (${result.names.join(', ')})` : '';
+  return result.names.length > 0 ? ` (${result.names.map((name) => printable(name)).join(', ')})` : '';
 }

@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises';
-import { planImages } from '../archive/image-plan.js';
+import { type PlannedImage, planImages } from '../archive/image-plan.js';
 import type { LoaderSettings } from '../config/settings.js';
 import type { Engine, LoadedImage } from '../engines/engine.js';
 import { describeError, errorCode, isAbort, LoaderError } from '../errors.js';
 import { type DiscoveredInputs, discoverInputs, type LoadItem } from '../inputs/discover.js';
+import { quoted } from '../report/printable.js';
 import { type ImageResult, type LoadReport, summarize } from '../report/result.js';
 import { deleteArchive } from './delete-archive.js';
 
@@ -44,7 +45,7 @@ export async function loadImages(
       names: [],
       line: problem.line,
       code: 'IMAGE_LIST',
-      reason: `${problem.message}: "${problem.text}"`,
+      reason: `${problem.message}: ${quoted(problem.text)}`,
       seconds: 0,
     });
   }
@@ -124,15 +125,8 @@ async function loadItem(
       const plan = planImages(prepared.contents, item.expected);
       const planned = plan.map((p) => p.name.full);
       if (!item.expected && !force) {
-        const present = await Promise.all(plan.map((p) => engine.lookup(p.name, signal)));
-        if (present.every((digest) => digest !== undefined)) {
-          const images = plan.map((p, i) => ({
-            name: p.name.full,
-            target: engine.targetName(p.name),
-            digest: present[i] as string,
-          }));
-          return skipped(item, planned, images, started);
-        }
+        const images = await presentImages(engine, plan, signal);
+        if (images) return skipped(item, planned, images, started);
       }
       const images = await engine.load(prepared, plan, signal);
       return { ...base(item, planned), status: 'loaded', images, seconds: seconds(started) };
@@ -145,6 +139,25 @@ async function loadItem(
       : error;
     return failed(item, names, reported, started);
   }
+}
+
+/**
+ * Each planned name as the engine holds it, or `undefined` as soon as one is missing. One lookup at a time:
+ * an archive may carry hundreds of names, and hundreds of parallel `image inspect` processes or requests
+ * (each with a listener on the run's signal) are a burst the device does not need.
+ */
+async function presentImages(
+  engine: Engine,
+  plan: readonly PlannedImage[],
+  signal?: AbortSignal,
+): Promise<LoadedImage[] | undefined> {
+  const images: LoadedImage[] = [];
+  for (const { name } of plan) {
+    const digest = await engine.lookup(name, signal);
+    if (digest === undefined) return undefined;
+    images.push({ name: name.full, target: engine.targetName(name), digest });
+  }
+  return images;
 }
 
 function base(item: LoadItem, names: string[]): Omit<ImageResult, 'status' | 'seconds'> {

@@ -30,6 +30,8 @@ const BLOB_ENTRY = /^blobs\/[a-z0-9]+\/[a-f0-9]+$/;
 export class BlobStaging {
   private readonly staged = new Map<string, StagedBlob>();
   private readonly writes: Promise<void>[] = [];
+  /** The sinks handed to the reader; one the reader abandons (it failed mid-entry) is destroyed by dispose. */
+  private readonly sinks: PassThrough[] = [];
   private constructor(readonly dir: string) {}
 
   static async create(parent: string): Promise<BlobStaging> {
@@ -43,6 +45,7 @@ export class BlobStaging {
     if (!isBlob && !entry.name.endsWith('.tar')) return undefined;
     const path = join(this.dir, `${this.writes.length}`);
     const sink = new PassThrough({ highWaterMark: 1 << 20 });
+    this.sinks.push(sink);
     const tap = new HashTap();
     let compression: StagedBlob['compression'] = 'none';
     let compressedHere = false;
@@ -94,6 +97,11 @@ export class BlobStaging {
   }
 
   async dispose(): Promise<void> {
+    // A reader that stopped in the middle of an entry (truncated or corrupt archive) leaves its sink open:
+    // its write would wait for the rest forever, and so would we (Node then exits 13 with nothing said).
+    for (const sink of this.sinks) {
+      if (!sink.writableEnded) sink.destroy(new Error('the archive was not read to the end'));
+    }
     await Promise.allSettled(this.writes);
     await rm(this.dir, { recursive: true, force: true });
   }
