@@ -9,6 +9,13 @@
 #   CONTAINER_REGISTRIES_CONF    containers-registries.conf with mirrors (e.g. a build farm's pull-through cache)
 #   CONTAINER_INSECURE_REGISTRIES  space-separated hosts reached over plain HTTP
 #
+# From the shell that starts bitbake (as bitbake's own fetchers take FETCH_EXPORT_VARS, through BB_ORIGENV; no
+# BB_ENV_PASSTHROUGH_ADDITIONS needed), unless set in the configuration:
+#   proxies and TLS (http_proxy, https_proxy, no_proxy, SSL_CERT_FILE, ... = bitbake's FETCH_EXPORT_VARS), and
+#   REGISTRY_AUTH_FILE, DOCKER_CONFIG, CONTAINERS_REGISTRIES_CONF, CONTAINERS_CONF, XDG_RUNTIME_DIR, XDG_CONFIG_HOME
+# BB_NO_NETWORK and BB_ALLOWED_NETWORKS apply as to every fetcher; a digest-pinned image already in DL_DIR
+# needs no network. The do_fetch task needs do_fetch[network] = "1" (Isar's base.bbclass sets it).
+#
 # SPDX-License-Identifier: MIT
 
 ISAR_FETCH ??= "isar-fetch"

@@ -6,3 +6,4 @@ bitbake checkout; every behaviour it has is written here, in a few lines, and re
 
 from . import event  # noqa: F401
 from . import fetch2  # noqa: F401
+from . import utils  # noqa: F401
