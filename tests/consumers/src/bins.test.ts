@@ -127,11 +127,22 @@ describe('global install (docs/install.md)', () => {
     const prefix = join(setup.workDir, 'global');
     const tarballs = setup.packed.map((p) => p.tarball);
     // --ignore-scripts skips zstd-napi's compile here (the archive falls back to the zstd command); the
-    // project install above proves the addon. --offline: the project install already put every dependency in
-    // npm's cache, and a registry round-trip that stalls would otherwise hold npm for its 5-minute timeout.
+    // project install above proves the addon. --prefer-offline: most dependencies are in npm's cache from the
+    // project install, but not all: the project pins @types/node (zstd-napi's "*" dependency) to ^20, a global
+    // install takes the newest @types/node and its undici-types. consumerEnv's fetch timeout bounds a stall.
     await runChecked(
       'npm',
-      ['install', '--global', '--prefix', prefix, '--offline', '--ignore-scripts', ...tarballs],
+      [
+        'install',
+        '--global',
+        '--prefix',
+        prefix,
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        ...tarballs,
+      ],
       { env: consumerEnv() },
     );
     const env = consumerEnv({ PATH: `${join(prefix, 'bin')}:${consumerEnv().PATH ?? ''}` });
