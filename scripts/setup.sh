@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PNPM_VERSION=12.4.2
+# mmdebstrap: the Debian device roots the loader is tested in (built once into ~/.cache/isar-testkit/rootfs).
 DEBIAN_PACKAGES=(docker-registry skopeo podman docker.io busybox-static zstd pigz apache2-utils openssl tinyproxy
-  uidmap python3 ca-certificates jq)
+  uidmap python3 ca-certificates jq mmdebstrap)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 

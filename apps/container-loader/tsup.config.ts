@@ -6,14 +6,23 @@ export default defineConfig([
   // `clean` is off because both builds write into dist (the build script empties it first).
   appBuild({ clean: false }),
   {
-    // The device build: ONE file with every JavaScript dependency inside, for Debian's nodejs (>= 20.19).
+    // The device build: ONE file with every JavaScript dependency inside, for Debian's and Ubuntu's nodejs
+    // (>= 18: bookworm 18.20, noble 18.19, trixie 20.19), so the syntax target is node18.
     // zstd-napi stays out: @isar/archive imports it lazily and falls back to the `zstd` command.
+    // undici stays out: it needs Node 20, and the registry engine uses @isar/oci-registry's node:http transport.
+    // The default transport's lazy import("undici"), which the loader never reaches, resolves to
+    // src/bundle/without-undici.ts, which throws, so the file imports nothing outside Node.
     ...nodeBuild,
+    target: 'node18',
     entry: { 'container-loader': 'src/main.ts' },
     format: ['esm'],
     outExtension: () => ({ js: '.mjs' }),
-    noExternal: [/.*/],
+    // Everything is bundled but these two (tsup's noExternal wins over external, so exclude them here).
+    noExternal: [/^(?!zstd-napi(?:$|\/)).*/],
     external: ['zstd-napi'],
+    esbuildOptions(options) {
+      options.alias = { ...options.alias, undici: './src/bundle/without-undici.ts' };
+    },
     splitting: false,
     sourcemap: false,
     minify: false,

@@ -87,6 +87,15 @@ describe('the single-file build runs on its own with the zstd command', () => {
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
+  it('carries no undici (it needs Node 20) and loads nothing by name outside Node', async () => {
+    const text = await readFile(loader, 'utf8');
+    expect(text).not.toMatch(/node_modules\/(\.pnpm\/)?undici/);
+    const loads = [...text.matchAll(/\b(?:import|require)\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]);
+    expect(loads.filter((specifier) => !specifier?.startsWith('node:'))).toEqual([]);
+    // The registry engine picks the node:http transport (node18.test.ts runs this file under Node 18).
+    expect(text).toMatch(/httpTransport: nodeHttpTransport/);
+  });
+
   it('pushes both formats into a registry (oci digest kept), then skips them', async () => {
     const args = [
       '--images-dir',

@@ -29,8 +29,18 @@ export {
   type RegistryErrorCode,
   type RegistryErrorDetail,
 } from './errors/registry-error.js';
+export { nodeHttpTransport } from './http/node-http-transport.js';
 export type { ProxySettings } from './http/proxy-rules.js';
 export type { RetryEvent, RetryPolicy } from './http/retry.js';
+export { undiciTransport } from './http/undici-transport.js';
+export type {
+  HostTls,
+  HttpTransport,
+  HttpWire,
+  WireRequest,
+  WireResponse,
+  WireSettings,
+} from './http/wire.js';
 export type { ManifestDocument } from './manifest/manifest-document.js';
 export { type FetchedManifest, MANIFEST_SIZE_LIMIT } from './manifest/manifest-fetcher.js';
 export type { RegistryImage, RegistryIndex } from './manifest/registry-image.js';

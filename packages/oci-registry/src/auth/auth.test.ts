@@ -12,6 +12,7 @@ import { createBaseSend } from '../http/send.js';
 import { RegistryTransport } from '../http/transport.js';
 import { parseReference } from '../reference/parse-reference.js';
 import { type IsolatedClientEnv, isolatedClientEnv, readAll } from '../test-support/client-env.js';
+import { testHttpTransport } from '../test-support/http-transport.js';
 import { withAuth } from './auth-layer.js';
 
 const PASSWORD = 'pa55-Very-Secret-9137';
@@ -141,6 +142,7 @@ describe('token auth registry', () => {
       headersTimeoutMs: 10_000,
       bodyTimeoutMs: 10_000,
       connections: 2,
+      httpTransport: testHttpTransport(),
     });
     try {
       const base = createBaseSend(transport, { userAgent: 'test' });

@@ -1,6 +1,7 @@
 import type { Credentials } from '../config/credentials.js';
 import type { ProxySettings } from '../http/proxy-rules.js';
 import type { RetryPolicy } from '../http/retry.js';
+import type { HttpTransport } from '../http/wire.js';
 
 /** Options of {@link createRegistryClient}. Every default follows skopeo / containers/image. */
 export interface RegistryClientOptions {
@@ -38,6 +39,12 @@ export interface RegistryClientOptions {
    */
   timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number; stallMs?: number };
   userAgent?: string;
+  /**
+   * What carries the requests: `undiciTransport` (default; Node >= 20.18.1) or `nodeHttpTransport` (`node:http`
+   * and `node:https` only, for Node >= 18). Auth, redirects, retries, verification and uploads are the same code
+   * above either.
+   */
+  httpTransport?: HttpTransport;
 }
 
 /** Per-call options common to every async method. */

@@ -2,7 +2,7 @@ import { Authenticator } from '../auth/authenticator.js';
 import { parseChallenges, preferredChallenge } from '../auth/challenge.js';
 import { repositoryScope } from '../auth/scope.js';
 import type { CredentialLookup } from '../config/credentials.js';
-import { isClosedConnection, isPlainHttpPeer } from '../errors/network-error.js';
+import { isCertificateRequired, isClosedConnection, isPlainHttpPeer } from '../errors/network-error.js';
 import { RegistryError } from '../errors/registry-error.js';
 import { errorFromResponse } from '../errors/response-error.js';
 import { discardBody } from '../http/body.js';
@@ -123,12 +123,13 @@ export class RegistryApi {
 
   /**
    * A TLS server that demands a client certificate and gets none closes the connection right after the
-   * handshake, which reaches us as a bare "other side closed": say what is most likely missing.
+   * handshake, which reaches us as a bare "other side closed" (undici) or as the server's TLS alert
+   * (`certificate required`, node:http): say what is most likely missing.
    */
   #explainClosedTls(error: unknown, https: URL): unknown {
-    if (!(error instanceof RegistryError) || error.code !== 'NETWORK' || error.hint !== undefined)
-      return error;
-    if (!isClosedConnection(error)) return error;
+    if (!(error instanceof RegistryError)) return error;
+    const closed = error.code === 'NETWORK' && error.hint === undefined && isClosedConnection(error);
+    if (!closed && !(error.code === 'TLS' && isCertificateRequired(error))) return error;
     const { hostname, port } = urlHostPort(https);
     if (this.#deps.transport.tlsFor(hostname, port).options.cert) return error;
     return error.withHint(

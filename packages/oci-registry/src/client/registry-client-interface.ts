@@ -28,7 +28,7 @@ export interface PushResult {
   readonly blobs: ReadonlyArray<{ digest: Digest; outcome: UploadOutcome }>;
 }
 
-/** A registry client: one undici dispatcher, one credential store, one download limiter. */
+/** A registry client: one set of connections (its HTTP transport's), one credential store, one download limiter. */
 export interface RegistryClient {
   /** Resolves a tag (or digest) to the descriptor of its top manifest/index, by HEAD when the registry allows. */
   resolve(ref: Reference, options?: CallOptions): Promise<Descriptor>;
@@ -82,6 +82,6 @@ export interface RegistryClient {
     ref: Reference,
     options?: PushImageOptions,
   ): Promise<PushResult>;
-  /** Closes the dispatcher (open streams are ended). */
+  /** Closes the connections (open streams are ended). */
   close(): Promise<void>;
 }

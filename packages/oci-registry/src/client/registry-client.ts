@@ -23,6 +23,7 @@ import { withRedirects } from '../http/redirect.js';
 import { DEFAULT_RETRY_POLICY, withRetry } from '../http/retry.js';
 import { createBaseSend } from '../http/send.js';
 import { RegistryTransport } from '../http/transport.js';
+import { undiciTransport } from '../http/undici-transport.js';
 import { readConfig } from '../manifest/config-reader.js';
 import { type FetchedManifest, fetchManifest, headManifest } from '../manifest/manifest-fetcher.js';
 import {
@@ -66,6 +67,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     headersTimeoutMs: timeouts.headersMs ?? 60_000,
     bodyTimeoutMs: bodyTimeoutMs,
     connections: options.connectionsPerOrigin ?? 8,
+    httpTransport: options.httpTransport ?? undiciTransport,
   });
   const retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const base = createBaseSend(transport, { userAgent: options.userAgent ?? DEFAULT_USER_AGENT });

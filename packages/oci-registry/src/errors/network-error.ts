@@ -39,12 +39,19 @@ export function isTlsFailure(error: unknown): boolean {
   return codesOf(error).some((c) => TLS_CODES.has(c) || c.startsWith('ERR_SSL_') || c.startsWith('ERR_TLS_'));
 }
 
-/** True when an HTTPS attempt failed because the server speaks plain HTTP (used to fall back for loopback). */
 /** The peer closed or reset the connection (no HTTP answer at all). */
 export function isClosedConnection(error: unknown): boolean {
   return codesOf(error).some((c) => c === 'UND_ERR_SOCKET' || c === 'ECONNRESET');
 }
 
+/** The server's TLS alert says it wants a (valid) client certificate. */
+export function isCertificateRequired(error: unknown): boolean {
+  return codesOf(error).some(
+    (c) => c === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' || c === 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  );
+}
+
+/** True when an HTTPS attempt failed because the server speaks plain HTTP (used to fall back for loopback). */
 export function isPlainHttpPeer(error: unknown): boolean {
   if (error instanceof RegistryError) return isPlainHttpPeer(error.cause);
   const codes = codesOf(error);

@@ -13,12 +13,27 @@ export function abandonBody(response: Pick<HttpResponse, 'body'>): void {
   body.destroy();
 }
 
-/** Frees a response body we do not want, so the connection can be reused (or is closed). */
+const DISCARD_LIMIT = 256 * 1024;
+
+/**
+ * Frees a response body we do not want, so the connection can be reused: a small body is read to its end
+ * (undici's `dump`, or reading it for any other stream), one over 256 KiB is cut (its connection closed).
+ */
 export async function discardBody(response: HttpResponse): Promise<void> {
   const body = response.body as Readable & { dump?: (opts?: { limit?: number }) => Promise<void> };
   try {
-    if (typeof body.dump === 'function') await body.dump({ limit: 256 * 1024 });
-    else abandonBody(response);
+    if (typeof body.dump === 'function') {
+      await body.dump({ limit: DISCARD_LIMIT });
+      return;
+    }
+    let seen = 0;
+    for await (const chunk of body) {
+      seen += (chunk as Buffer).length;
+      if (seen > DISCARD_LIMIT) {
+        abandonBody(response);
+        return;
+      }
+    }
   } catch {
     // The body failed while being discarded: nothing to keep anyway.
   }

@@ -1,40 +1,35 @@
-import type { Dispatcher } from 'undici';
 import { networkError } from '../errors/network-error.js';
 import { abortReason, throwIfAborted } from './abort.js';
 import type { Send } from './types.js';
+import type { HttpWire } from './wire.js';
 
 export interface BaseSendOptions {
   userAgent: string;
 }
 
 /**
- * The bottom of the HTTP stack: one request through the client's dispatcher, nothing else. Transport failures
+ * The bottom of the HTTP stack: one request through the client's wire (undici or node:http), nothing else. Transport failures
  * become `RegistryError` (`NETWORK` / `TLS`); an abort rejects with the signal's reason.
  */
-export function createBaseSend(
-  transport: { dispatcher(): Promise<Dispatcher> },
-  options: BaseSendOptions,
-): Send {
+export function createBaseSend(transport: { wire(): HttpWire }, options: BaseSendOptions): Send {
   return async (request) => {
     throwIfAborted(request.signal);
-    const dispatcher = await transport.dispatcher();
-    throwIfAborted(request.signal);
+    const wire = transport.wire();
     const body = typeof request.body === 'function' ? request.body() : request.body;
     try {
-      const response = await dispatcher.request({
-        origin: request.url.origin,
-        path: `${request.url.pathname}${request.url.search}`,
+      const response = await wire.request({
         method: request.method,
+        url: request.url,
         headers: { 'user-agent': options.userAgent, ...request.headers },
-        body: body ?? null,
-        signal: request.signal,
+        body,
+        ...(request.signal ? { signal: request.signal } : {}),
       });
       // A body nobody reads any more (the caller gave up on it, or an abort tore the request down) emits its
       // error with no one listening, which would end the process. Readers still see every error: iterators
       // and pipelines attach their own listeners.
       response.body.on('error', () => {});
       return {
-        status: response.statusCode,
+        status: response.status,
         headers: response.headers,
         body: response.body,
         url: request.url,

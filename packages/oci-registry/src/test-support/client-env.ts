@@ -4,6 +4,7 @@ import { tmpDir } from '@isar/testkit';
 import type { RegistryClientOptions } from '../client/options.js';
 import { createRegistryClient } from '../client/registry-client.js';
 import type { RegistryClient } from '../client/registry-client-interface.js';
+import { testHttpTransport } from './http-transport.js';
 
 /**
  * A private home and `/` for one test: nothing of the real machine's auth files, registries.conf, certs.d or
@@ -35,6 +36,7 @@ export async function isolatedClientEnv(): Promise<IsolatedClientEnv> {
         homeDir: home,
         rootDir: root,
         retry: { baseDelayMs: 50, maxDelayMs: 2000, maxElapsedMs: 20_000 },
+        httpTransport: testHttpTransport(),
         ...options,
       });
       clients.push(client);

@@ -1,6 +1,7 @@
 import {
   createRegistryClient,
   isRegistryError,
+  nodeHttpTransport,
   type RegistryClient,
   type RepositoryName,
 } from '@isar/oci-registry';
@@ -39,6 +40,9 @@ export class RegistryEngine implements Engine {
     this.location = parseRegistryUrl(options.url);
     const { host, credentials } = this.location;
     this.client = createRegistryClient({
+      // node:http/node:https only: the device's Node may be 18 (bookworm, noble), where undici 7 cannot load.
+      // The single-file build leaves undici out altogether.
+      httpTransport: nodeHttpTransport,
       env: options.env,
       insecureRegistries: this.location.plainHttp ? [host] : [],
       // A device's registries.conf may redirect Docker Hub names; it must not redirect our pushes.
