@@ -22,6 +22,8 @@
 #                                container-loader.mjs: a copy next to the recipe or in this layer's
 #                                recipes-support/isar-container-loader/files/, else the checkout's
 #                                apps/container-loader/dist/ after `pnpm build`), or an absolute path
+#   CONTAINER_LOADER_NODEJS_CHECK "0": build even for a distro whose own Node.js is older than the loader needs
+#                                (the image brings a newer nodejs package); default "1" skips the recipe there
 #
 # Why this file is in classes-recipe/ and not classes/: Isar's meta layer has a class of the same name in
 # meta/classes-recipe/, and bitbake looks for "classes-recipe/<name>.bbclass" in every BBPATH entry before
@@ -67,6 +69,7 @@ python () {
         bb.fatal('%s: CONTAINER_ENGINE is "%s"; container-loader supports docker, podman and registry '
                  '(inherit docker-loader, podman-loader or registry-loader, or set CONTAINER_ENGINE)'
                  % (d.getVar('PN'), engine or ''))
+    container_loader_check_nodejs(d)
 }
 
 def container_loader_filespath(d):
@@ -88,9 +91,37 @@ SRC_URI += " \
     file://container-loader.service.tmpl \
     file://container-loader.conf.tmpl"
 
-# Node.js runs the loader (Debian trixie's 20.19 or later); zstd is its decompressor when the zstd-napi
-# addon is absent, which it is in the single-file bundle.
-DEBIAN_DEPENDS += "${CONTAINER_ENGINE_PACKAGES}, nodejs (>= 20.18), zstd"
+# Node.js runs the loader: 18.19 or later, which Debian bookworm (18.19, 18.20), Ubuntu noble (18.19) and
+# Debian trixie (20.19) and later ship. zstd is its decompressor when the zstd-napi addon is absent, which it
+# is in the single-file bundle.
+CONTAINER_LOADER_NODEJS_MIN = "18.19"
+DEBIAN_DEPENDS += "${CONTAINER_ENGINE_PACKAGES}, nodejs (>= ${CONTAINER_LOADER_NODEJS_MIN}), zstd"
+
+# The Node.js each release ships (BASE_DISTRO_CODENAME: version), for the parse-time check below. Releases not
+# listed (forky, sid, ...) ship newer ones; apt still checks the dependency when the rootfs is installed.
+CONTAINER_LOADER_DISTRO_NODEJS = "buster:10.24 bullseye:12.22 bookworm:18.19 trixie:20.19 focal:10.19 jammy:12.22 noble:18.19"
+# "0": do not refuse a release whose own Node.js is too old, because the image gets a newer nodejs package
+# from elsewhere (a package built in your layer, an extra apt source).
+CONTAINER_LOADER_NODEJS_CHECK ??= "1"
+
+def container_loader_version(text):
+    return tuple(int(part) for part in text.split('.'))
+
+def container_loader_check_nodejs(d):
+    if not bb.utils.to_boolean(d.getVar('CONTAINER_LOADER_NODEJS_CHECK')):
+        return
+    codename = d.getVar('BASE_DISTRO_CODENAME') or ''
+    shipped = dict(pair.split(':', 1) for pair in d.getVar('CONTAINER_LOADER_DISTRO_NODEJS').split())
+    minimum = d.getVar('CONTAINER_LOADER_NODEJS_MIN')
+    node = shipped.get(codename)
+    if node and container_loader_version(node) < container_loader_version(minimum):
+        # Skipped, not fatal: a multiconfig build may hold this distro for images that do not use the loader;
+        # whatever needs the recipe fails with this reason ("was skipped: ...").
+        raise bb.parse.SkipRecipe(
+            '%s: DISTRO %s (%s) ships Node.js %s, and container-loader needs Node.js %s or later. Build for a '
+            'distro that has it (debian-bookworm, debian-trixie, ubuntu-noble or later), or, if this image gets '
+            'a nodejs >= %s package from elsewhere, set CONTAINER_LOADER_NODEJS_CHECK = "0"'
+            % (d.getVar('PN'), d.getVar('DISTRO') or codename, codename, node, minimum, minimum))
 
 TEMPLATE_FILES += " \
     container-loader.service.tmpl \

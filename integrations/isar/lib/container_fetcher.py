@@ -50,8 +50,9 @@ TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")
 DIGEST = re.compile(r"(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})\Z")
 NAME_MAX_BYTES = 255
 
-# isar-fetch keeps what an archive was made from beside it; it belongs to the archive.
+# isar-fetch keeps what an archive was made from, and its SBOM, beside it; they belong to the archive.
 RECORD_SUFFIX = ".isar-fetch.json"
+SBOM_SUFFIX = ".cdx.json"
 
 PR_SET_PDEATHSIG = 1
 
@@ -142,6 +143,7 @@ class Container(FetchMethod):
         # bitbake removes the .done stamp itself; the blob cache is shared by every image and stays.
         bb.utils.remove(ud.localpath)
         bb.utils.remove(ud.localpath + RECORD_SUFFIX)
+        bb.utils.remove(ud.localpath + SBOM_SUFFIX)
 
     def checkstatus(self, fetch, ud, d):
         # resolve asks for the manifests only (HEAD, and the index for the platform): no layer is downloaded.

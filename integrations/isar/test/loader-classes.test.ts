@@ -33,6 +33,9 @@ const EXAMPLES = 'meta-isar/recipes-app/prebuilt-container';
 const ALPINE =
   'docker://quay.io/libpod/alpine;digest=sha256:fa93b01658e3a5a1686dc3ae55f170d8de487006fb53a28efcd12ab0710a2e5f;tag=3.10.2';
 const OURS = (cls: string) => join(LAYER_DIR, 'classes-recipe', `${cls}.bbclass`);
+/** An Isar build for `distro` (a meta-isar/conf/distro/*.conf name): Isar sets BASE_DISTRO_CODENAME from it. */
+const isarLocalConf = (distro: string, extra = '') =>
+  `MACHINE = "qemuamd64"\nDISTRO = "${distro}"\nDISTRO_ARCH = "amd64"\n${extra}`;
 
 /** What every loader recipe must come out with, whichever way it got its class. */
 async function expectLoaderRecipe(env: BitbakeEnv, engine: string, packages: string, service: string) {
@@ -40,7 +43,7 @@ async function expectLoaderRecipe(env: BitbakeEnv, engine: string, packages: str
   expect(env.get('CONTAINER_ENGINE_PACKAGES')).toBe(packages);
   expect(env.get('CONTAINER_ENGINE_SERVICE')).toBe(service);
   // DEBIAN_DEPENDS is what ends up in debian/control: the engine, node for the loader, zstd for the archives.
-  expect(env.get('DEBIAN_DEPENDS')?.trim()).toBe(`${packages}, nodejs (>= 20.18), zstd`);
+  expect(env.get('DEBIAN_DEPENDS')?.trim()).toBe(`${packages}, nodejs (>= 18.19), zstd`);
   expect(env.words('SRC_URI')).toEqual(
     expect.arrayContaining([
       'file://container-loader.mjs',
@@ -268,7 +271,7 @@ describe.skipIf(!ISAR_DIR)("loader classes on Isar's real meta layer (ISAR_DIR, 
         const upstream = [join(isar, 'meta'), join(isar, 'meta-isar')];
         return ourLayerFirst ? [LAYER_DIR, ...upstream] : [...upstream, LAYER_DIR];
       },
-      localConf: 'MACHINE = "qemuamd64"\nDISTRO = "debian-trixie"\nDISTRO_ARCH = "amd64"\n',
+      localConf: isarLocalConf('debian-trixie'),
     });
     projects.push(project);
     return project;
@@ -318,5 +321,41 @@ describe.skipIf(!ISAR_DIR)("loader classes on Isar's real meta layer (ISAR_DIR, 
     const isarClass = join(ISAR_DIR as string, 'meta/classes-recipe/docker-loader.bbclass');
     expect(docker.setBy('CONTAINER_ENGINE')).toEqual([prepends ? OURS('docker-loader') : isarClass]);
     expect(docker.words('SRC_URI').includes('file://container-loader.sh.tmpl')).toBe(!prepends);
+  });
+
+  it("the distro's Node.js decides: bookworm, trixie and noble depend on nodejs (>= 18.19); bullseye and jammy are refused at parse", async () => {
+    const project = await isarProject(true);
+    for (const [distro, codename] of [
+      ['debian-bookworm', 'bookworm'],
+      ['debian-trixie', 'trixie'],
+      ['ubuntu-noble', 'noble'],
+    ]) {
+      await project.write({ 'build/conf/local.conf': isarLocalConf(distro as string) });
+      const env = await project.recipeEnv('prebuilt-docker-img');
+      expect(env.get('BASE_DISTRO_CODENAME')).toBe(codename);
+      expect(env.get('DEBIAN_DEPENDS')?.trim(), distro).toMatch(/, nodejs \(>= 18\.19\), zstd$/);
+    }
+    for (const [distro, codename, node] of [
+      ['debian-bullseye', 'bullseye', '12.22'],
+      ['ubuntu-jammy', 'jammy', '12.22'],
+    ]) {
+      await project.write({ 'build/conf/local.conf': isarLocalConf(distro as string) });
+      const refused = await project.bitbake(['-e', 'prebuilt-docker-img']);
+      expect(refused.code, distro).not.toBe(0);
+      expect(refused.output).toContain(
+        `prebuilt-docker-img was skipped: prebuilt-docker-img: DISTRO ${distro} (${codename}) ships Node.js ${node}, and container-loader needs ` +
+          'Node.js 18.19 or later. Build for a distro that has it (debian-bookworm, debian-trixie, ubuntu-noble ' +
+          'or later), or, if this image gets a nodejs >= 18.19 package from elsewhere, set ' +
+          'CONTAINER_LOADER_NODEJS_CHECK = "0"',
+      );
+    }
+    // Skipped, not fatal: the rest of a (multiconfig) build for that distro still parses.
+    expect((await project.recipeEnv('hello-isar')).get('BASE_DISTRO_CODENAME')).toBe('jammy');
+    // The way out for an image that brings its own Node.js: the check off, the dependency kept for apt.
+    await project.write({
+      'build/conf/local.conf': isarLocalConf('debian-bullseye', 'CONTAINER_LOADER_NODEJS_CHECK = "0"\n'),
+    });
+    const ownNode = await project.recipeEnv('prebuilt-docker-img');
+    expect(ownNode.get('DEBIAN_DEPENDS')?.trim()).toBe('docker.io, apparmor, nodejs (>= 18.19), zstd');
   });
 });

@@ -163,9 +163,12 @@ class ContainerFetcherTest(unittest.TestCase):
         bb.fetch2.network_checks.clear()
         self.fetcher.download(self.urldata(url, offline), offline)
         self.assertEqual(bb.fetch2.network_checks, [])
+        sbom = ud.localpath + container_fetcher.SBOM_SUFFIX
+        self.assertTrue(os.path.isfile(sbom), "isar-fetch writes the SBOM beside a docker-archive")
         self.fetcher.clean(ud, d)
         self.assertFalse(os.path.exists(ud.localpath))
         self.assertFalse(os.path.exists(record))
+        self.assertFalse(os.path.exists(sbom))
         self.assertTrue(os.path.isdir(os.path.join(self.dl_dir, "container-images", "blobs")))
 
     def test_offline_an_archive_without_its_record_is_a_network_access_error_and_no_request(self):
