@@ -6,6 +6,7 @@ export {
 } from './docker-archive/write-docker-archive.js';
 export { ArchiveError, type ArchiveErrorCode, isArchiveError } from './errors.js';
 export { type ArrivingBlob, isArrivingBlob } from './layer/arriving-blob.js';
+export type { LayerTap, TappedLayer } from './layer/layer-tap.js';
 export type { LayerFile, LayerFileProvider } from './layer/uncompressed-layer.js';
 export {
   type ImageResolver,

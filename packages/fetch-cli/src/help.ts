@@ -1,12 +1,29 @@
 import type { Command, OptionSpec } from './command.js';
 import type { ProgramInfo } from './io.js';
 
-/** Options every command accepts, besides its own. */
+/**
+ * Options every command accepts, besides its own, before or after the command name. A command may describe one
+ * of them more precisely in its own options (same type and short flag; a test holds them to it).
+ */
 export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   help: { type: 'boolean', short: 'h', description: 'show help (also after a command)' },
   version: { type: 'boolean', short: 'V', description: 'print the version' },
+  json: {
+    type: 'boolean',
+    description: 'the result as one JSON object on stdout; a failure too ({"error": {"code", ...}})',
+  },
+  quiet: { type: 'boolean', short: 'q', description: 'no progress on stderr (warnings and errors still)' },
   debug: { type: 'boolean', description: 'print stack traces with errors' },
 };
+
+/** A command's options with the global ones it does not describe itself, its own first. */
+export function commandOptions(command: Command): Readonly<Record<string, OptionSpec>> {
+  const options: Record<string, OptionSpec> = { ...command.options };
+  for (const [name, spec] of Object.entries(GLOBAL_OPTIONS)) {
+    if (!(name in options)) options[name] = spec;
+  }
+  return options;
+}
 
 function optionLabel(name: string, spec: OptionSpec): string {
   const short = spec.short ? `-${spec.short}, ` : '    ';
@@ -57,7 +74,7 @@ export function programHelp(program: ProgramInfo, commands: readonly Command[]):
 
 /** The `--help` text of one command: usage, description, arguments and options. */
 export function commandHelp(program: ProgramInfo, command: Command): string {
-  const options = { ...command.options, ...GLOBAL_OPTIONS };
+  const options = commandOptions(command);
   return [
     `Usage: ${usageOf(program, command)} [options]`,
     '',

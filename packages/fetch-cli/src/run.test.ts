@@ -57,7 +57,7 @@ describe('localpath', () => {
     [['localpath', alpine, '--arch'], 'option "--arch" needs a value'],
     [['localpath', alpine, '--arch', 'amd64', '--bogus'], 'unknown option "--bogus"'],
     [['localpath', alpine, '--arch', 'amd64', '-x'], 'unknown option "-x"'],
-    [['fetchh', alpine], 'unknown command "fetchh" (commands: fetch, unpack, localpath, resolve, verify)'],
+    [['fetchh', alpine], `unknown command "fetchh" (commands: ${COMMANDS.map((c) => c.name).join(', ')})`],
     [['--arch', 'amd64', 'localpath', alpine], 'unknown option "--arch" before the command'],
   ])('%j exits 2 with one line', async (argv, message) => {
     const r = await cli(argv);

@@ -5,7 +5,7 @@ import { usageError } from './errors/cli-error.js';
 import { ExitCode } from './errors/exit-code.js';
 import { jsonErrorReport } from './errors/json-error.js';
 import { reportError } from './errors/report-error.js';
-import { commandHelp, commandUsage, GLOBAL_OPTIONS, programHelp } from './help.js';
+import { commandHelp, commandOptions, commandUsage, programHelp } from './help.js';
 import type { CliIo, ProgramInfo } from './io.js';
 import { VERSION } from './version.js';
 
@@ -24,12 +24,17 @@ export interface RunOptions {
   readonly commands?: readonly Command[];
 }
 
-/** Global flags allowed before the command name. */
-const GLOBAL_FLAGS: Readonly<Record<string, 'help' | 'version' | 'debug'>> = {
+type GlobalFlag = 'help' | 'version' | 'json' | 'quiet' | 'debug';
+
+/** Global flags allowed before the command name (after it, every command takes them as its own). */
+const GLOBAL_FLAGS: Readonly<Record<string, GlobalFlag>> = {
   '--help': 'help',
   '-h': 'help',
   '--version': 'version',
   '-V': 'version',
+  '--json': 'json',
+  '--quiet': 'quiet',
+  '-q': 'quiet',
   '--debug': 'debug',
 };
 
@@ -54,7 +59,7 @@ function parseCommandLine(command: Command, args: string[], program: ProgramInfo
   try {
     parsed = parseArgs({
       args,
-      options: parseArgsConfig({ ...command.options, ...GLOBAL_OPTIONS }),
+      options: parseArgsConfig(commandOptions(command)),
       allowPositionals: true,
       strict: true,
     }) as { values: OptionValues; positionals: string[] };
@@ -91,9 +96,11 @@ function checkArguments(
 export async function run(argv: readonly string[], io: CliIo, options: RunOptions = {}): Promise<number> {
   const program = options.program ?? DEFAULT_PROGRAM;
   const commands = options.commands ?? COMMANDS;
-  const globals: Record<'help' | 'version' | 'debug', boolean> = {
+  const globals: Record<GlobalFlag, boolean> = {
     help: false,
     version: false,
+    json: false,
+    quiet: false,
     debug: argv.includes('--debug'),
   };
   // With --json, a failure is also one JSON object on stdout (scripts read stdout only).
@@ -124,6 +131,10 @@ export async function run(argv: readonly string[], io: CliIo, options: RunOption
       throw usageError(`unknown command "${name}" (commands: ${commands.map((c) => c.name).join(', ')})`);
     }
     const parsed = parseCommandLine(command, argv.slice(i + 1), program);
+    // Global flags before the command name count as if given after it.
+    for (const flag of ['json', 'quiet', 'debug'] as const) {
+      if (globals[flag]) parsed.values[flag] = true;
+    }
     json = parsed.values.json === true;
     if (globals.help || parsed.values.help === true) {
       io.stdout.write(commandHelp(program, command));

@@ -108,6 +108,27 @@ describe('README examples run against the installed tarballs', () => {
     expect(layer.stdout.split(' ')[0]).toBe(hex(first));
   });
 
+  it('@isar/sbom describes an archive the archive example wrote', async () => {
+    const written = await runExample<{ layers: string[] }>('archive.mjs', [
+      setup.layoutDir,
+      'linux/amd64',
+      'demo.tar.zst',
+    ]);
+    const archive = join(written.cwd, 'demo.tar.zst');
+    const { out } = await runExample<{ file: string; image: string; layers: string[]; packages: number }>(
+      'sbom.mjs',
+      [archive, 'docker://docker.io/consumers/demo:1'],
+    );
+    expect(out.file).toBe(`${archive}.cdx.json`);
+    expect(out.image).toBe('docker.io/consumers/demo');
+    expect(out.layers).toHaveLength(written.out.layers.length);
+    const bom = JSON.parse(await readFile(out.file, 'utf8'));
+    expect(bom.specVersion).toBe('1.6');
+    expect(bom.metadata.component.externalReferences).toEqual([
+      { type: 'distribution', url: 'docker://docker.io/consumers/demo:1' },
+    ]);
+  });
+
   it('@isar/fetch-core fetches into a DL_DIR', async () => {
     const url = `docker://${setup.registryHost}/consumers/demo;tag=1`;
     const { out, cwd } = await runExample<{

@@ -22,6 +22,7 @@ export const PUBLISHED: readonly PublishedPackage[] = [
   { name: '@isar/oci-spec', dir: 'packages/oci-spec', kind: 'library', example: 'oci-spec.mjs' },
   { name: '@isar/oci-registry', dir: 'packages/oci-registry', kind: 'library', example: 'oci-registry.mjs' },
   { name: '@isar/archive', dir: 'packages/archive', kind: 'library', example: 'archive.mjs' },
+  { name: '@isar/sbom', dir: 'packages/sbom', kind: 'library', example: 'sbom.mjs' },
   { name: '@isar/fetch-core', dir: 'packages/fetch-core', kind: 'library', example: 'fetch-core.mjs' },
   { name: '@isar/fetch-cli', dir: 'packages/fetch-cli', kind: 'library', example: 'fetch-cli.mjs' },
   { name: 'isar-fetch', dir: 'apps/isar-fetch', kind: 'app', bins: ['isar-fetch'] },

@@ -95,9 +95,10 @@ describe('kill -9 in the middle of a download, then run again', () => {
       amd64().layers.reduce((s, l) => s + l.size, 0) - result.bytesDownloaded,
     );
     expect((await cli(['verify', finalPath])).code).toBe(0);
-    // No temp archive, lock or partial blob is left behind.
+    // No temp archive, lock or partial blob is left behind: the archive, its SBOM and its record.
     const dir = await readdir(join(dlDir, 'container-images/amd64'));
-    expect(dir.sort()).toEqual([local.split('/').pop(), `${local.split('/').pop()}.isar-fetch.json`]);
+    const name = local.split('/').pop();
+    expect(dir.sort()).toEqual([name, `${name}.cdx.json`, `${name}.isar-fetch.json`]);
     expect((await readdir(blobs)).filter((n) => !/^[0-9a-f]{64}$/.test(n))).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { checkImage } from '../internal/image-check.js';
 import { linkedController } from '../internal/linked-signal.js';
 import { describeDecompressionError } from '../layer/decompress.js';
 import { LayerQueue, type QueuedLayer } from '../layer/layer-queue.js';
+import { type LayerTap, tapStage } from '../layer/layer-tap.js';
 import { type LayerFileProvider, SizePredictionError } from '../layer/uncompressed-layer.js';
 import { type ArchiveCompression, createArchiveCompressor } from '../output/archive-compression.js';
 import type { WriteProgress } from '../output/progress.js';
@@ -36,6 +37,11 @@ export interface DockerArchiveOptions {
   /** How many layers are prepared (decompressed) ahead of the one being written, including it (default 2). */
   concurrency?: number;
   onProgress?: (progress: WriteProgress) => void;
+  /**
+   * A sink for each layer's uncompressed tar as it is written (e.g. an SBOM scanner: no second read). It must
+   * keep consuming; its back-pressure slows the write. Called again for a layer if the writer starts over.
+   */
+  layerTap?: LayerTap;
 }
 
 /** One layer as {@link writeDockerArchive} wrote it. */
@@ -133,7 +139,13 @@ async function writeOnce(
       const prepared = await queue.take(index);
       options.onProgress?.({ type: 'layer-start', index, digest: item.layer.digest, size: prepared.size });
       try {
-        await tar.addStream(`${digestHex(item.diffId)}.tar`, prepared.size, prepared.open(), signal);
+        const sink = options.layerTap?.({
+          index: image.manifest.layers.indexOf(item.layer),
+          digest: item.layer.digest,
+          diffId: item.diffId,
+        });
+        const stages = sink ? [...prepared.open(), tapStage(sink)] : prepared.open();
+        await tar.addStream(`${digestHex(item.diffId)}.tar`, prepared.size, stages, signal);
       } catch (error) {
         throw describeDecompressionError(error, `layer ${item.layer.digest}`);
       }

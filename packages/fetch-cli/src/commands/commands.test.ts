@@ -251,6 +251,33 @@ describe('unpack, resolve, verify', () => {
       stdout: `${join(work.path, 'wd', `${localName()}:1.zst`)}\n`,
       stderr: '',
     });
+    // The global flags, as fetch takes them (issue 15: unpack refused --quiet as an unknown option).
+    const quiet = await cli([
+      'unpack',
+      url(),
+      '--dl-dir',
+      'dl',
+      '--arch',
+      'amd64',
+      '--workdir',
+      'wd',
+      '--quiet',
+    ]);
+    expect(quiet).toMatchObject({ code: 0, stdout: r.stdout, stderr: '' });
+    const json = await cli([
+      '--json',
+      'unpack',
+      url(),
+      '--dl-dir',
+      'dl',
+      '--arch',
+      'amd64',
+      '--workdir',
+      'wd',
+      '-q',
+    ]);
+    expect(json).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(json.stdout)).toEqual({ path: join(work.path, 'wd', `${localName()}:1.zst`) });
   });
 
   it('resolve prints the digest and the SRC_URI line; with --arch the platform manifest', async () => {

@@ -108,6 +108,11 @@ export const fetchCommand: Command = {
       type: 'boolean',
       description: 'no network (BB_NO_NETWORK): answer from DL_DIR or fail with OFFLINE',
     },
+    sbom: {
+      type: 'boolean',
+      description: 'write <archive>.cdx.json (default for docker-archive; oci: reads the archive again)',
+    },
+    'no-sbom': { type: 'boolean', description: 'write no <archive>.cdx.json beside a docker-archive' },
     'no-blob-cache': { type: 'boolean', description: 'keep no blobs (no reuse between tags, no resume)' },
     'blob-cache-dir': {
       type: 'string',
@@ -126,6 +131,9 @@ export const fetchCommand: Command = {
     const cacheDir = ctx.string('blob-cache-dir');
     if (noCache && cacheDir)
       throw usageError('fetch: --no-blob-cache and --blob-cache-dir exclude each other');
+    if (ctx.flag('sbom') && ctx.flag('no-sbom'))
+      throw usageError('fetch: --sbom and --no-sbom exclude each other');
+    const sbom = ctx.flag('sbom') ? true : ctx.flag('no-sbom') ? false : undefined;
     const json = ctx.flag('json');
     const quiet = ctx.flag('quiet');
     const reporter = createReporter(ctx.io.stderr, { quiet, json, program: ctx.program.name });
@@ -143,6 +151,7 @@ export const fetchCommand: Command = {
             ? { blobCache: ctx.resolvePath(cacheDir) }
             : {}),
         ...(ctx.flag('offline') ? { offline: true } : {}),
+        ...(sbom === undefined ? {} : { sbom }),
         signal: ctx.signal,
         registry: registryClientOptions(ctx),
         onProgress: (event) => {

@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { fetchCommand } from './fetch.js';
 import { localpathCommand } from './localpath.js';
 import { resolveCommand } from './resolve.js';
+import { sbomCommand } from './sbom.js';
 import { unpackCommand } from './unpack.js';
 import { verifyCommand } from './verify.js';
 
@@ -12,4 +13,5 @@ export const COMMANDS: readonly Command[] = [
   localpathCommand,
   resolveCommand,
   verifyCommand,
+  sbomCommand,
 ];

@@ -8,14 +8,16 @@ export const localpathCommand: Command = {
   summary: 'print the cache path of an image relative to DL_DIR (no network)',
   description:
     "Prints where the image of a docker:// URL is kept in the download cache, relative to DL_DIR, as Isar's\n" +
-    'container fetcher names it: container-images/<arch>/[<variant>/]<name>_<digest|tag>.zst',
+    'container fetcher names it: container-images/<arch>/[<variant>/]<name>_<digest|tag>.zst\n' +
+    'With --json: {"path": "container-images/..."}.',
   positionals: [DOCKER_URL_POSITIONAL],
   options: {
     arch: ARCH_OPTION,
   },
   run(ctx) {
     const url = parseDockerUrl(ctx.positional('url'));
-    ctx.print(localFile(url, ctx.requireString('arch')));
+    const path = localFile(url, ctx.requireString('arch'));
+    ctx.print(ctx.flag('json') ? JSON.stringify({ path }) : path);
     return 0;
   },
 };

@@ -9,7 +9,8 @@ export const unpackCommand: Command = {
   description:
     "Puts the archive 'fetch' published in DL_DIR into the recipe's work directory under the name Isar's\n" +
     'unpack uses, <localname>:<tag>.zst: a hard link, or a copy across file systems; an existing file there is\n' +
-    'replaced atomically. No network. Fails (exit 1) when the image was not fetched for that arch.',
+    'replaced atomically. No network. Fails (exit 1) when the image was not fetched for that arch.\n' +
+    'With --json: {"path": "<WORKDIR>/<localname>:<tag>.zst"}.',
   positionals: [{ name: 'url', description: 'the docker:// URL as given to fetch' }],
   options: {
     'dl-dir': DL_DIR_OPTION,
@@ -28,7 +29,7 @@ export const unpackCommand: Command = {
       arch: ctx.requireString('arch'),
       workdir: ctx.resolvePath(ctx.requireString('workdir')),
     });
-    ctx.print(result.path);
+    ctx.print(ctx.flag('json') ? JSON.stringify({ path: result.path }) : result.path);
     return 0;
   },
 };

@@ -1,5 +1,6 @@
 import type { RegistryClient, RegistryImage, RepositoryName } from '@isar/oci-registry';
 import type { Descriptor } from '@isar/oci-spec';
+import type { SbomCollector } from '@isar/sbom';
 import { publishAtomically } from '../store/atomic-file.js';
 import type { BlobCache } from '../store/blob-cache.js';
 import type { DockerUrl } from '../url/docker-url.js';
@@ -38,6 +39,7 @@ export async function downloadAndWrite(
   cache: BlobCache | undefined,
   zstd: ReturnType<typeof zstdSettings>,
   options: FetchOptions,
+  collector?: SbomCollector,
 ): Promise<LayerDownloadTotals> {
   const { signal, onProgress } = options;
   const downloads = cache
@@ -61,6 +63,7 @@ export async function downloadAndWrite(
           repoTag: `${plan.url.containerName}:${plan.url.tag}`,
           zstd,
           ...(downloads ? { layerFile: downloads.layerFile } : {}),
+          ...(collector ? { layerTap: (layer) => collector.tap(layer) } : {}),
           ...(signal ? { signal } : {}),
           onProgress: (event) => {
             onProgress?.({

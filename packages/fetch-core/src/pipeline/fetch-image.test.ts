@@ -100,11 +100,24 @@ describe('fetchImage', () => {
       verifiedByDiffId: armv7.layers.length,
       loadable: true,
     });
-    // Only the archive, its record and the blob cache: no temp or lock files left.
+    // Only the archive, its SBOM, its record and the blob cache: no temp or lock files left.
     expect((await readdir(join(dlDir, 'container-images/arm/v7'))).sort()).toEqual([
       `${repo.replaceAll('/', '.')}_1.zst`,
+      `${repo.replaceAll('/', '.')}_1.zst.cdx.json`,
       `${repo.replaceAll('/', '.')}_1.zst.isar-fetch.json`,
     ]);
+    // The SBOM, a by-product of the write: the registry's digests, the blob digests, the URL.
+    const bom = JSON.parse(await readFile(`${result.path}.cdx.json`, 'utf8'));
+    expect(bom.specVersion).toBe('1.6');
+    const component = bom.metadata.component;
+    expect(component.purl).toContain(`@${armv7.digest}?arch=arm%2Fv7&repository_url=`);
+    const property = (name: string) =>
+      component.properties
+        .filter((p: { name: string }) => p.name === name)
+        .map((p: { value: string }) => p.value);
+    expect(property('isar:image:index-digest')).toEqual([indexDigest]);
+    expect(property('isar:image:layer:000:digest')).toEqual([armv7.layers[0]?.digest]);
+    expect(property('isar:image:source')).toEqual([`docker://${repo};tag=1`]);
     const blobs = await readdir(join(dlDir, 'container-images/blobs/sha256'));
     expect(blobs.sort()).toEqual(armv7.layers.map((l) => l.digest.slice(7)).sort());
   });
@@ -330,6 +343,31 @@ describe('resolveImage and unpackImage', () => {
     await expect(resolveImage(`docker://${repo};tag=nope`)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it.each([
+    ['docker-archive', undefined, true],
+    ['docker-archive', false, false],
+    ['oci', undefined, false],
+    ['oci', true, true],
+  ] as const)('SBOM beside a %s archive with sbom: %s: %s', async (format, sbom, expected) => {
+    const url = `docker://${repo};tag=1`;
+    const fetched = await fetchImage(url, {
+      dlDir,
+      arch: 'arm64',
+      format,
+      ...(sbom === undefined ? {} : { sbom }),
+    });
+    const text = await readFile(`${fetched.path}.cdx.json`, 'utf8').catch(() => undefined);
+    expect(text !== undefined).toBe(expected);
+    if (!text) return;
+    const component = JSON.parse(text).metadata.component;
+    expect(component.purl).toContain(`@${fetched.manifestDigest}?arch=arm64&`);
+    const layerDigests = component.properties
+      .filter((p: { name: string }) => /^isar:image:layer:\d+:digest$/.test(p.name))
+      .map((p: { value: string }) => p.value);
+    // The registry's blob digests, whichever way the SBOM was made (tapped while writing, or read after).
+    expect(layerDigests).toEqual(layersOf('linux/arm64').layers.map((l) => l.digest));
+  });
+
   it('hard-links the cached archive into WORKDIR as <localname>:<tag>.zst, replacing an older one', async () => {
     const url = `docker://${repo};tag=1;digest=${indexDigest}`;
     const fetched = await fetchImage(url, { dlDir, arch: 'amd64' });
@@ -338,11 +376,13 @@ describe('resolveImage and unpackImage', () => {
     const name = `${repo.replaceAll('/', '.')}:1.zst`;
     await writeFile(join(workdir, name), 'old');
     const first = await unpackImage(url, { dlDir, arch: 'amd64', workdir });
-    expect(first).toEqual({ path: join(workdir, name), source: fetched.path, method: 'link' });
+    const sbom = join(workdir, `${repo.replaceAll('/', '.')}:1.cdx.json`);
+    expect(first).toEqual({ path: join(workdir, name), source: fetched.path, method: 'link', sbom });
+    expect(await readFile(sbom, 'utf8')).toBe(await readFile(`${fetched.path}.cdx.json`, 'utf8'));
     expect((await stat(first.path)).ino).toBe((await stat(fetched.path)).ino);
     // Again, over its own link: still one file, no temp left.
     await unpackImage(url, { dlDir, arch: 'amd64', workdir });
-    expect(await readdir(workdir)).toEqual([name]);
+    expect((await readdir(workdir)).sort()).toEqual([`${repo.replaceAll('/', '.')}:1.cdx.json`, name].sort());
     await expect(unpackImage(url, { dlDir, arch: 'arm64', workdir })).rejects.toMatchObject({
       code: 'NOT_FETCHED',
     });

@@ -15,6 +15,7 @@ import { redactDockerUrl } from '../url/redact.js';
 import { downloadAndWrite, isDamagedContent } from './download-and-write.js';
 import { ARCHIVE_FORMATS, type ArchiveFormat, type FetchOptions, type FetchResult } from './fetch-options.js';
 import type { LayerDownloadTotals } from './layer-downloads.js';
+import { publishSbom } from './publish-sbom.js';
 import { type PublishedRecord, readValidRecord, writeRecord } from './published-record.js';
 import { resolveTarget } from './resolve-target.js';
 import { zstdSettings } from './write-archive.js';
@@ -144,7 +145,15 @@ async function fetchLocked(
   await removeStaleTempFiles(plan.path);
   const cacheDir = options.blobCache ?? defaultBlobCacheDir(options.dlDir);
   const cache = cacheDir === false ? undefined : new BlobCache(cacheDir);
-  const write = () => downloadAndWrite(plan, client, image, target.reference, layers, cache, zstd, options);
+  // The SBOM is a by-product of writing a docker-archive: its layers are scanned as they go into it. The oci
+  // format keeps layers compressed: there it costs a second read, so only when asked for.
+  const wantSbom = options.sbom ?? format === 'docker-archive';
+  const { createSbomCollector } = await import('@isar/sbom');
+  let collector: import('@isar/sbom').SbomCollector | undefined;
+  const write = () => {
+    collector = format === 'docker-archive' && wantSbom ? createSbomCollector() : undefined;
+    return downloadAndWrite(plan, client, image, target.reference, layers, cache, zstd, options, collector);
+  };
   let totals: LayerDownloadTotals;
   try {
     totals = await write();
@@ -156,6 +165,7 @@ async function fetchLocked(
     onProgress?.({ type: 'cache-evicted', digests: layers.map((l) => l.digest), reason: String(error) });
     totals = await write();
   }
+  if (wantSbom) await publishSbom(plan, image, target.indexDigest, collector, signal);
   const record = await writeRecord(plan.path, {
     format,
     reference,

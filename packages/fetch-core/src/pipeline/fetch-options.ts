@@ -44,6 +44,13 @@ export interface FetchOptions {
    * archive as last published) or fail with `OFFLINE`.
    */
   offline?: boolean;
+  /**
+   * Write `<archive>.cdx.json`, a CycloneDX SBOM of the image (`@isar/sbom`), beside the archive. A
+   * docker-archive's is a by-product of writing it (layers scanned as they pass into it; no second read):
+   * default true. The oci format keeps layers compressed, so its SBOM costs a second read of the archive:
+   * default false.
+   */
+  sbom?: boolean;
   signal?: AbortSignal;
   onProgress?: (event: FetchProgress) => void;
   /** Options of the registry client created for this fetch (auth file, registries.conf, insecure hosts...). */

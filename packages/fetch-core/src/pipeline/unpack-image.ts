@@ -5,6 +5,7 @@ import { tempPathFor } from '../store/atomic-file.js';
 import { makeDirectory } from '../store/make-directory.js';
 import { type DockerUrl, parseDockerUrl } from '../url/docker-url.js';
 import { redactDockerUrl } from '../url/redact.js';
+import { sbomPathOf } from './publish-sbom.js';
 
 /** Options of {@link unpackImage}: the same DL_DIR and arch as the fetch, and the recipe's work directory. */
 export interface UnpackOptions {
@@ -22,6 +23,8 @@ export interface UnpackResult {
   source: string;
   /** `link` when hard-linked (no copy), `copy` across file systems. */
   method: 'link' | 'copy';
+  /** `<localname>:<tag>.cdx.json` beside it, when the fetch wrote the archive's SBOM (docker-archive). */
+  sbom?: string;
 }
 
 /**
@@ -43,6 +46,23 @@ export async function unpackImage(url: string | DockerUrl, options: UnpackOption
     );
   }
   await makeDirectory(options.workdir);
+  const method = await placeFile(source, path);
+  // The SBOM the fetch wrote beside the archive goes along, as `<localname>:<tag>.cdx.json`.
+  const sbomSource = sbomPathOf(source);
+  const sbom = `${path.replace(/\.zst$/, '')}.cdx.json`;
+  const hasSbom = await stat(sbomSource).then(
+    (info) => info.isFile(),
+    () => false,
+  );
+  if (hasSbom) await placeFile(sbomSource, sbom);
+  return { path, source, method, ...(hasSbom ? { sbom } : {}) };
+}
+
+/**
+ * Hard-links `source` to `path`, or copies it when a link is impossible; replaces what is there atomically
+ * (link or copy to a temp name, then rename).
+ */
+async function placeFile(source: string, path: string): Promise<UnpackResult['method']> {
   const temp = tempPathFor(path);
   let method: UnpackResult['method'] = 'link';
   try {
@@ -62,5 +82,5 @@ export async function unpackImage(url: string | DockerUrl, options: UnpackOption
     await unlink(temp).catch(() => {});
     throw error;
   }
-  return { path, source, method };
+  return method;
 }

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { ArchiveCompression, LayerFileProvider, WriteProgress } from '@isar/archive';
+import type { ArchiveCompression, LayerFileProvider, LayerTap, WriteProgress } from '@isar/archive';
 import type { RegistryImage } from '@isar/oci-registry';
 import { FetchCoreError } from '../errors.js';
 import type { ArchiveFormat, ZstdSettings } from './fetch-options.js';
@@ -37,6 +37,8 @@ export interface WriteArchiveOptions {
   layerFile?: LayerFileProvider;
   signal?: AbortSignal;
   onProgress?: (event: WriteProgress) => void;
+  /** Sees each layer's uncompressed tar as a docker-archive is written (the SBOM scanner). */
+  layerTap?: LayerTap;
 }
 
 /** Writes the image as a zstd-compressed archive of the chosen format; resolves to the tar's size. */
@@ -61,6 +63,9 @@ export async function writeArchive(image: RegistryImage, options: WriteArchiveOp
     });
     return result.tarBytes;
   }
-  const result = await writeDockerArchive(image, common);
+  const result = await writeDockerArchive(image, {
+    ...common,
+    ...(options.layerTap ? { layerTap: options.layerTap } : {}),
+  });
   return result.tarBytes;
 }

@@ -1,0 +1,18 @@
+export type { ApkPackage } from './apk-installed.js';
+export type { ArchiveSbom } from './assemble.js';
+export type { SbomCollector, SbomCollectorOptions } from './collector.js';
+export { createSbomCollector } from './collector.js';
+export type { BuildOptions } from './cyclonedx.js';
+export { buildCycloneDx } from './cyclonedx.js';
+export type { CopyrightLicenses } from './dep5-copyright.js';
+export { dep5ToSpdx } from './dep5-license.js';
+export type { DescribeArchiveOptions } from './describe-archive.js';
+export { describeArchive } from './describe-archive.js';
+export type { DpkgPackage } from './dpkg-status.js';
+export type { SbomErrorCode } from './errors.js';
+export { isSbomError, SbomError } from './errors.js';
+export type { ImageDescription } from './image-description.js';
+export type { Inventory } from './inventory.js';
+export type { SbomLimits } from './limits.js';
+export { defaultSbomLimits } from './limits.js';
+export { timestampFromEnvironment } from './timestamp.js';

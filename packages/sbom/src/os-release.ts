@@ -1,0 +1,41 @@
+import type { SbomLimits } from './limits.js';
+import type { FileParser } from './parsed-file.js';
+
+/**
+ * Parses os-release (`KEY=value` lines, values optionally quoted with shell escapes), as systemd documents
+ * it. Only the first `maxOsReleaseBytes` are read.
+ */
+export function osReleaseParser(limits: SbomLimits): FileParser {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  return {
+    push(chunk) {
+      const room = limits.maxOsReleaseBytes - bytes;
+      const kept = chunk.subarray(0, Math.max(0, room));
+      chunks.push(Buffer.from(kept));
+      bytes += kept.length;
+      return bytes < limits.maxOsReleaseBytes;
+    },
+    end: () => ({ kind: 'os-release', fields: parseOsRelease(Buffer.concat(chunks).toString('utf8')) }),
+  };
+}
+
+export function parseOsRelease(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (!match?.[1]) continue;
+    fields[match[1]] = unquote(match[2] ?? '');
+  }
+  return fields;
+}
+
+function unquote(value: string): string {
+  const quote = value[0];
+  if ((quote === '"' || quote === "'") && value.endsWith(quote) && value.length >= 2) {
+    const inner = value.slice(1, -1);
+    return quote === '"' ? inner.replace(/\\(["\\`$])/g, '$1') : inner;
+  }
+  return value;
+}

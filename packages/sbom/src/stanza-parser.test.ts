@@ -1,0 +1,74 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { StanzaParser, type StanzaParserOptions } from './stanza-parser.js';
+
+const options: StanzaParserOptions = {
+  fields: ['package', 'version'],
+  caseInsensitive: true,
+  maxBytes: 1 << 20,
+  maxRecords: 1000,
+  maxLineBytes: 200,
+};
+
+function parse(chunks: Buffer[], overrides: Partial<StanzaParserOptions> = {}) {
+  const parser = new StanzaParser({ ...options, ...overrides });
+  for (const chunk of chunks) parser.push(chunk);
+  parser.end();
+  return { records: parser.records.map((record) => Object.fromEntries(record)), stats: parser.stats };
+}
+
+const text = `Package: a
+Version: 1
+Description: first
+ continued: not a field
+ .
+
+package: b
+VERSION: 2.0-1
+this line is malformed
+
+Package: c
+${'X'.repeat(500)}
+Version: 3
+`;
+
+describe('StanzaParser', () => {
+  it('keeps first lines of wanted fields, skips continuations, counts malformed and long lines', () => {
+    const { records, stats } = parse([Buffer.from(text)]);
+    expect(records).toEqual([
+      { package: 'a', version: '1' },
+      { package: 'b', version: '2.0-1' },
+      { package: 'c', version: '3' },
+    ]);
+    expect(stats.malformedLines).toBe(2);
+    expect(stats.truncated).toBe(false);
+  });
+
+  it('gives the same records however the bytes are split', () => {
+    const bytes = Buffer.from(text);
+    const whole = parse([bytes]);
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: bytes.length - 1 }), { maxLength: 20 }),
+        (cuts) => {
+          const points = [0, ...cuts.sort((a, b) => a - b), bytes.length];
+          const chunks = points.slice(1).map((end, i) => bytes.subarray(points[i], end));
+          expect(parse(chunks)).toEqual(whole);
+        },
+      ),
+    );
+  });
+
+  it('stops at the byte cap and drops the cut line', () => {
+    const { records, stats } = parse([Buffer.from(text)], { maxBytes: 24 });
+    expect(stats.truncated).toBe(true);
+    expect(stats.bytes).toBe(24);
+    expect(records).toEqual([{ package: 'a', version: '1' }]);
+  });
+
+  it('drops records over the record cap', () => {
+    const { records, stats } = parse([Buffer.from(text)], { maxRecords: 1 });
+    expect(records).toHaveLength(1);
+    expect(stats.droppedRecords).toBe(2);
+  });
+});
