@@ -164,6 +164,12 @@ python do_install_fetched_containers() {
             os.link(src, dst)
         except OSError:
             shutil.copy2(src, dst)
+        # isar-fetch unpack puts the image's SBOM (CycloneDX) beside the archive: it goes into the package
+        # too, so the device's software list can name what is inside each container.
+        sbom_file = image_file[:-len('.zst')] + '.cdx.json'
+        if os.path.exists(os.path.join(workdir, sbom_file)):
+            bb.utils.mkdirhier(os.path.join(share, 'sbom'))
+            shutil.copy2(os.path.join(workdir, sbom_file), os.path.join(share, 'sbom', sbom_file))
         lines.append('%s %s:%s\n' % (image_file, name, tag))
         bb.note('image.list: %s %s:%s' % (image_file, name, tag))
     with open(os.path.join(share, 'image.list'), 'w') as image_list:

@@ -9,7 +9,7 @@
  *   class wins depends on BBPATH as documented.
  */
 import { execFile } from 'node:child_process';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,7 +93,7 @@ describe.skipIf(!BITBAKE_DIR)(`loader classes, real bitbake from BITBAKE_DIR, st
       ].join('\n'),
     });
     const recipes: Record<string, string> = {
-      'docker-test_1.0.bb': `inherit docker-loader\nCONTAINER_DELETE_AFTER_LOAD = "1"\nSRC_URI += "${ALPINE} docker://docker.io/library/debian"\nSTANDIN_ARCHIVES = "quay.io.libpod.alpine:3.10.2.zst docker.io.library.debian:latest.zst"\n`,
+      'docker-test_1.0.bb': `inherit docker-loader\nCONTAINER_DELETE_AFTER_LOAD = "1"\nSRC_URI += "${ALPINE} docker://docker.io/library/debian"\nSTANDIN_ARCHIVES = "quay.io.libpod.alpine:3.10.2.zst quay.io.libpod.alpine:3.10.2.cdx.json docker.io.library.debian:latest.zst"\n`,
       'podman-test_1.0.bb': 'inherit podman-loader\nSRC_URI += "docker://ghcr.io/example/app;tag=2"\n',
       'registry-test_1.0.bb': `inherit registry-loader\nCONTAINER_REGISTRY_URL = "http://127.0.0.1:9"\nSRC_URI += "${ALPINE} docker://ghcr.io/example/app;tag=2"\nSTANDIN_ARCHIVES = "quay.io.libpod.alpine:3.10.2.zst ghcr.io.example.app:2.zst"\n`,
       'direct-test_1.0.bb': 'inherit container-loader\nCONTAINER_ENGINE = "podman"\n',
@@ -158,6 +158,8 @@ describe.skipIf(!BITBAKE_DIR)(`loader classes, real bitbake from BITBAKE_DIR, st
       'quay.io.libpod.alpine:3.10.2.zst quay.io/libpod/alpine:3.10.2\n' +
         'docker.io.library.debian:latest.zst docker.io/library/debian:latest\n',
     );
+    // The SBOM isar-fetch unpack put beside an archive is packaged under sbom/; an image without one has none.
+    expect(await readdir(join(share, 'sbom'))).toEqual(['quay.io.libpod.alpine:3.10.2.cdx.json']);
     // Hard-linked from WORKDIR, not copied.
     const archive = 'quay.io.libpod.alpine:3.10.2.zst';
     expect((await stat(join(share, 'images', archive))).ino).toBe((await stat(join(docker, archive))).ino);
