@@ -8,19 +8,19 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import {
+  describePeerTable,
+  type Exception,
+  loadPeerTable,
+  type PeerRow,
+  type RowOutcome,
+} from '@isar/testkit/peer-suites';
 import { afterAll } from 'vitest';
 import { authFilePaths, lookupKeys } from '../config/auth-file.js';
 import { createCredentialStore } from '../config/credential-store.js';
 import type { Credentials } from '../config/credentials.js';
 import { resolveEnvironment } from '../config/environment.js';
 import { loadRegistriesConf } from '../config/registries-conf.js';
-import {
-  describePeerTable,
-  type Exception,
-  type PeerRow,
-  type RowOutcome,
-} from '../test-support/peer-rows.js';
-import { loadPeerTable } from '../test-support/peer-suites.js';
 
 interface Expected {
   readonly username: string;

@@ -7,6 +7,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import {
+  attempt,
+  describePeerTable,
+  type Exception,
+  loadPeerTable,
+  type PeerRow,
+  type RowOutcome,
+} from '@isar/testkit/peer-suites';
 import { afterAll } from 'vitest';
 import { isRegistryError } from '../errors/registry-error.js';
 import { prefixMatchEnd } from '../mirror/prefix-match.js';
@@ -14,14 +22,6 @@ import { matchRegistryConfig, pullSources } from '../mirror/pull-sources.js';
 import { rewriteReference } from '../mirror/rewrite-reference.js';
 import { formatReference } from '../reference/format-reference.js';
 import { parseReference } from '../reference/parse-reference.js';
-import {
-  attempt,
-  describePeerTable,
-  type Exception,
-  type PeerRow,
-  type RowOutcome,
-} from '../test-support/peer-rows.js';
-import { loadPeerTable } from '../test-support/peer-suites.js';
 import { resolveEnvironment } from './environment.js';
 import { loadRegistriesConf, type RegistriesConf } from './registries-conf.js';
 import { parseRegistryLocation } from './registry-location.js';

@@ -3,15 +3,16 @@
  * suites at test time: parseReference and the formatters must answer as docker, podman and skopeo do, except where
  * listed below with the reason.
  */
+
 import { isDigest } from '@isar/oci-spec';
 import {
   attempt,
   describePeerTable,
   type Exception,
+  loadPeerTable,
   type PeerRow,
   type RowOutcome,
-} from '../test-support/peer-rows.js';
-import { loadPeerTable } from '../test-support/peer-suites.js';
+} from '@isar/testkit/peer-suites';
 import { familiarName, familiarReference, formatReference } from './format-reference.js';
 import { isValidTag } from './grammar.js';
 import { parseReference } from './parse-reference.js';

@@ -2,11 +2,17 @@
  * containerd/platforms' tables (parse, normalise, Only, OnlyStrict), read from the peer suites at test time: our
  * parsePlatform / normalizePlatform / platformDistance must answer as containerd does, except where listed.
  */
+import {
+  attempt,
+  describePeerTable,
+  type Exception,
+  loadPeerTable,
+  type PeerRow,
+  type RowOutcome,
+} from '@isar/testkit/peer-suites';
 import { formatPlatform, parsePlatform } from '../platform.js';
 import { normalizePlatform, platformDistance } from '../platform-match.js';
 import type { Platform } from '../types.js';
-import { attempt, describePeerTable, type Exception, type PeerRow, type RowOutcome } from './peer-rows.js';
-import { loadPeerTable } from './peer-suites.js';
 
 interface PlatformRow extends PeerRow {
   readonly input?: string;

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { PeerTable } from './peer-suites.js';
+import type { PeerTable } from './peer-table.js';
 
 /** A row of a peer table: every table has an `id` and a `kind`; the rest depends on the kind. */
 export interface PeerRow {
