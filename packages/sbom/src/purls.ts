@@ -20,10 +20,7 @@ export function debPurl(
   architecture?: string,
   distro?: string,
 ): string {
-  const qualifiers: Record<string, string> = {};
-  if (architecture) qualifiers.arch = architecture;
-  if (distro) qualifiers.distro = distro;
-  return new PackageURL('deb', namespace, name, version, qualifiers, undefined).toString();
+  return osPackagePurl('deb', namespace, name, version, architecture, distro);
 }
 
 /** `pkg:apk/<distro>/<name>@<version>?arch=..&distro=<id>-<version_id>`. */
@@ -34,8 +31,20 @@ export function apkPurl(
   architecture?: string,
   distro?: string,
 ): string {
+  return osPackagePurl('apk', namespace, name, version, architecture, distro);
+}
+
+/** A distro package's purl: the types differ, the qualifiers (`arch`, `distro`) do not. */
+function osPackagePurl(
+  type: 'deb' | 'apk',
+  namespace: string,
+  name: string,
+  version: string,
+  architecture?: string,
+  distro?: string,
+): string {
   const qualifiers: Record<string, string> = {};
   if (architecture) qualifiers.arch = architecture;
   if (distro) qualifiers.distro = distro;
-  return new PackageURL('apk', namespace, name, version, qualifiers, undefined).toString();
+  return new PackageURL(type, namespace, name, version, qualifiers, undefined).toString();
 }
