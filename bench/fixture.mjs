@@ -69,6 +69,93 @@ function writeJsonBlob(layout, value) {
 
 /** Bumped whenever the recipe changes, so a fixture cached in bench/work by an older recipe is rebuilt. */
 const FIXTURE_VERSION = '2';
+/** The same for the Debian image. */
+const DEBIAN_FIXTURE_VERSION = '1';
+
+/** Writes config, manifest, index.json and oci-layout for gzip layer files already in `tmp`, then publishes. */
+async function finishLayout(tmp, layout, gzipFiles, version, path = '/usr/bin:/bin') {
+  const layers = [];
+  const diffIds = [];
+  for (const gz of gzipFiles) {
+    diffIds.push(await sha256File(gz, createGunzip()));
+    layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...(await writeBlob(tmp, gz)) });
+  }
+  const config = writeJsonBlob(tmp, {
+    architecture: 'amd64',
+    os: 'linux',
+    config: { Env: [`PATH=${path}`], Cmd: ['/bin/sh'] },
+    rootfs: { type: 'layers', diff_ids: diffIds },
+    history: layers.map(() => ({ created_by: 'bench fixture' })),
+  });
+  const manifest = writeJsonBlob(tmp, {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+    layers,
+  });
+  writeFileSync(join(tmp, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(
+    join(tmp, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...manifest,
+          platform: { architecture: 'amd64', os: 'linux' },
+          annotations: { 'org.opencontainers.image.ref.name': 'bench' },
+        },
+      ],
+    }),
+  );
+  for (const f of readdirSync(tmp)) if (f.endsWith('.list')) execFileSync('rm', [join(tmp, f)]);
+  writeFileSync(join(tmp, 'fixture-version'), `${version}\n`);
+  renameSync(tmp, layout);
+}
+
+/**
+ * A real Debian image: `mmdebstrap --variant=minbase bookworm` (the test kit's cached root, built once, ~30 s)
+ * as two gzip layers, /usr in the first and everything else in the second, as a distro base image has it.
+ * Cached in bench/work/debian-fixture; `undefined` (with the reason) where roots cannot be built.
+ */
+export async function buildDebianFixture(workDir) {
+  const layout = join(workDir, 'debian-fixture');
+  const stamp = join(layout, 'fixture-version');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === DEBIAN_FIXTURE_VERSION) return { layout };
+  const { cachedRootfs, rootfsUnavailable } = await import('@isar/testkit');
+  const unavailable = rootfsUnavailable();
+  if (unavailable) return { unavailable };
+  const root = await cachedRootfs({ suite: 'bookworm', packages: [] });
+  execFileSync('rm', ['-rf', layout]);
+  const tmp = join(workDir, 'debian-fixture.tmp');
+  execFileSync('rm', ['-rf', tmp]);
+  mkdirSync(join(tmp, 'blobs', 'sha256'), { recursive: true });
+  const top = readdirSync(root.dir).sort();
+  const groups = [['usr'], top.filter((name) => name !== 'usr')];
+  const files = [];
+  for (const [i, names] of groups.entries()) {
+    const gz = join(tmp, `layer${i}.tar.gz`);
+    const list = names.map((name) => `./${name}`).join(' ');
+    execFileSync(
+      'bash',
+      [
+        '-c',
+        `tar -C "${root.dir}" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --exclude=./dev/* --exclude=./proc/* --exclude=./sys/* -cf - ${list} | pigz -6 -n > "${gz}"`,
+      ],
+      { stdio: 'inherit' },
+    );
+    files.push(gz);
+  }
+  await finishLayout(
+    tmp,
+    layout,
+    files,
+    DEBIAN_FIXTURE_VERSION,
+    '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  );
+  console.error(`bench fixture: Debian bookworm minbase image in ${groups.length} layers`);
+  return { layout };
+}
 
 export async function buildBenchFixture(workDir) {
   const layout = join(workDir, 'fixture');
@@ -79,8 +166,7 @@ export async function buildBenchFixture(workDir) {
   execFileSync('rm', ['-rf', tmp]);
   mkdirSync(join(tmp, 'blobs', 'sha256'), { recursive: true });
   const taken = new Set();
-  const layers = [];
-  const diffIds = [];
+  const gzipFiles = [];
   let total = 0;
   for (const [i, spec] of LAYERS.entries()) {
     const files = [];
@@ -108,41 +194,10 @@ export async function buildBenchFixture(workDir) {
       ],
       { stdio: 'inherit' },
     );
-    diffIds.push(await sha256File(gz, createGunzip()));
-    layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...(await writeBlob(tmp, gz)) });
+    gzipFiles.push(gz);
     console.error(`bench fixture: layer ${i + 1}/${LAYERS.length}: ${(bytes / 1e6).toFixed(0)} MB of files`);
   }
-  const config = writeJsonBlob(tmp, {
-    architecture: 'amd64',
-    os: 'linux',
-    config: { Env: ['PATH=/usr/bin:/bin'], Cmd: ['/bin/sh'] },
-    rootfs: { type: 'layers', diff_ids: diffIds },
-    history: layers.map(() => ({ created_by: 'bench fixture' })),
-  });
-  const manifest = writeJsonBlob(tmp, {
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-    layers,
-  });
-  writeFileSync(join(tmp, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(
-    join(tmp, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          ...manifest,
-          platform: { architecture: 'amd64', os: 'linux' },
-          annotations: { 'org.opencontainers.image.ref.name': 'bench' },
-        },
-      ],
-    }),
-  );
-  for (const f of readdirSync(tmp)) if (f.endsWith('.list')) execFileSync('rm', [join(tmp, f)]);
-  writeFileSync(join(tmp, 'fixture-version'), `${FIXTURE_VERSION}\n`);
-  renameSync(tmp, layout);
+  await finishLayout(tmp, layout, gzipFiles, FIXTURE_VERSION);
   console.error(`bench fixture: ${(total / 1e6).toFixed(0)} MB uncompressed in ${LAYERS.length} layers`);
   return layout;
 }

@@ -23,5 +23,6 @@ export {
   parseImageList,
 } from './inputs/image-list.js';
 export { type ImageName, parseImageName } from './inputs/image-name.js';
+export type { ImageSbom } from './inputs/sbom-file.js';
 export type { ImageResult, ImageStatus, LoadReport } from './report/result.js';
 export { type LoadImagesOptions, loadImages } from './run/load-images.js';

@@ -22,6 +22,11 @@ export {
   type ZstdSettings,
 } from './pipeline/fetch-options.js';
 export type { FetchProgress } from './pipeline/fetch-progress.js';
+export {
+  type DescribeFetchedOptions,
+  describeFetchedArchive,
+  sbomPathOf,
+} from './pipeline/publish-sbom.js';
 export { type PublishedRecord, readValidRecord, recordPathOf } from './pipeline/published-record.js';
 export { type ResolveOptions, type ResolveResult, resolveImage } from './pipeline/resolve-image.js';
 export { type UnpackOptions, type UnpackResult, unpackImage } from './pipeline/unpack-image.js';

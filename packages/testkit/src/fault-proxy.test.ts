@@ -46,6 +46,31 @@ describe('faultProxy in front of a real registry', () => {
     }
   });
 
+  it('throttles all connections together to one shared rate, and says when the last byte left', async () => {
+    // The blob's size per second for the line: three parallel reads need about 3 s together, where a
+    // per-connection limit would let them finish in about 1 s.
+    const proxy = await faultProxy(registry.url, {
+      kind: 'throttle',
+      bytesPerSecond: blob.size,
+      match: isBlob,
+    });
+    try {
+      const started = Date.now();
+      const bodies = await Promise.all(
+        [1, 2, 3].map(async () => (await fetch(`${proxy.url}${blobUrlPath}`)).arrayBuffer()),
+      );
+      const elapsed = Date.now() - started;
+      for (const body of bodies) expect(sha256(body)).toBe(blob.digest);
+      expect(elapsed).toBeGreaterThan(2500);
+      expect(elapsed).toBeLessThan(6000);
+      expect(proxy.lastThrottledByteAt).toBeGreaterThan(started + 2500);
+      expect(proxy.lastThrottledByteAt).toBeLessThanOrEqual(Date.now());
+      expect(proxy.applied).toEqual([3]);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('carries a whole skopeo push (uploads with Location headers) through to the registry', async () => {
     const proxy = await faultProxy(registry.url, []);
     try {

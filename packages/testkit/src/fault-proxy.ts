@@ -49,6 +49,11 @@ export type FaultPlan = { match?: (req: FaultMatchRequest) => boolean } & (
   | { kind: 'drop-response-header'; header: string; times?: number }
   /** Sets (or replaces) a header of the registry's answers, e.g. a schema-1 Content-Type. */
   | { kind: 'set-response-header'; header: string; value: string; times?: number }
+  /**
+   * Limits the answers' bodies to `bytesPerSecond` for all connections together (one shared line, as a
+   * remote registry's bandwidth is): a registry at internet speed.
+   */
+  | { kind: 'throttle'; bytesPerSecond: number; times?: number }
 );
 
 export interface ProxiedRequest {
@@ -70,6 +75,8 @@ export interface FaultProxy {
   requests: ProxiedRequest[];
   /** How often each plan entry has fired, by index. */
   applied: number[];
+  /** When the last body byte of a throttled answer was handed to the client (`Date.now()`), if any. */
+  readonly lastThrottledByteAt: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -104,6 +111,43 @@ function forwardHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   return out;
 }
 
+/** One line shared by every throttled answer: each chunk waits for its turn at `bytesPerSecond`. */
+class SharedLine {
+  #nextFree = 0;
+  lastByteAt: number | undefined;
+  constructor(readonly bytesPerSecond: number) {}
+
+  /** Resolves when `bytes` may go out; reserves the line for them. */
+  async take(bytes: number): Promise<void> {
+    const now = performance.now();
+    const start = Math.max(now, this.#nextFree);
+    this.#nextFree = start + (bytes / this.bytesPerSecond) * 1000;
+    // The chunk leaves when its share of the line has passed, not before.
+    const wait = this.#nextFree - now;
+    if (wait > 1) await sleep(wait);
+  }
+}
+
+class Throttle extends Transform {
+  constructor(private readonly line: SharedLine) {
+    super({ highWaterMark: 64 << 10 });
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    // Small pieces keep connections interleaved fairly on the shared line.
+    const pieces: Buffer[] = [];
+    for (let offset = 0; offset < chunk.length; offset += 64 << 10)
+      pieces.push(chunk.subarray(offset, offset + (64 << 10)));
+    const next = async () => {
+      for (const piece of pieces) {
+        await this.line.take(piece.length);
+        this.push(piece);
+        this.line.lastByteAt = Date.now();
+      }
+    };
+    next().then(() => callback(), callback);
+  }
+}
+
 /** Flips the byte at body offset `offset` (XOR 0xff) as it streams past. */
 class ByteCorrupter extends Transform {
   private seen = 0;
@@ -135,6 +179,15 @@ export async function faultProxy(
   const applied = plans.map(() => 0);
   const requests: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
+  const lines = new Map<number, SharedLine>();
+  const lineOf = (index: number, bytesPerSecond: number) => {
+    let line = lines.get(index);
+    if (!line) {
+      line = new SharedLine(bytesPerSecond);
+      lines.set(index, line);
+    }
+    return line;
+  };
   const count = (index: number) => {
     applied[index] = (applied[index] ?? 0) + 1;
   };
@@ -262,6 +315,13 @@ export async function faultProxy(
       }
       return;
     }
+    const throttle = faults.find(({ entry }) => entry.kind === 'throttle');
+    if (throttle && throttle.entry.kind === 'throttle') {
+      count(throttle.index);
+      record.fault = 'throttle';
+      await pipeline(upstreamRes, new Throttle(lineOf(throttle.index, throttle.entry.bytesPerSecond)), res);
+      return;
+    }
     await pipeline(upstreamRes, res);
   };
 
@@ -291,6 +351,10 @@ export async function faultProxy(
     port,
     requests,
     applied,
+    get lastThrottledByteAt() {
+      const times = [...lines.values()].map((line) => line.lastByteAt ?? 0);
+      return times.length > 0 && Math.max(...times) > 0 ? Math.max(...times) : undefined;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -21,6 +21,11 @@ Options:
   -h, --help              show this help
   --version               print the version
 
+Each image's line and its JSON result name the image's SBOM (CycloneDX) when one is shipped with it, with
+its number of OS packages (dpkg/apk): <archive>.cdx.json or <name>:<tag>.cdx.json beside the archive, or
+<images-dir>/../sbom/<name>:<tag>.cdx.json (the Isar package layout). An unreadable SBOM (not CycloneDX
+JSON, over 64 MiB) is reported as such; it never fails an image.
+
 Environment: CONTAINER_LOADER_DOCKER / CONTAINER_LOADER_PODMAN name the engine binary (default: docker /
 podman on PATH); DOCKER_HOST, CONTAINERS_STORAGE_CONF etc. are passed to the engine.
 

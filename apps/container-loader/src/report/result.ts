@@ -1,5 +1,6 @@
 import type { EngineName } from '../config/settings.js';
 import type { LoadedImage } from '../engines/engine.js';
+import type { ImageSbom } from '../inputs/sbom-file.js';
 
 /** The end of one image's run: loaded, already present (skipped), or failed. */
 export type ImageStatus = 'loaded' | 'skipped' | 'failed';
@@ -24,6 +25,11 @@ export interface ImageResult {
   reason?: string;
   /** `--delete-after-load` removed the archive (only after the load was confirmed). */
   deleted?: boolean;
+  /**
+   * The image's SBOM when one is shipped with it (`<archive>.cdx.json`, `<name>:<tag>.cdx.json` beside it, or
+   * the package's `sbom/`): its path and OS package count, or why it is unreadable. Never changes `status`.
+   */
+  sbom?: ImageSbom;
   seconds: number;
 }
 

@@ -4,6 +4,7 @@ import type { LoaderSettings } from '../config/settings.js';
 import type { Engine, LoadedImage } from '../engines/engine.js';
 import { describeError, errorCode, isAbort, LoaderError } from '../errors.js';
 import { type DiscoveredInputs, discoverInputs, type LoadItem } from '../inputs/discover.js';
+import { findImageSbom } from '../inputs/sbom-file.js';
 import { quoted } from '../report/printable.js';
 import { type ImageResult, type LoadReport, summarize } from '../report/result.js';
 import { deleteArchive } from './delete-archive.js';
@@ -86,6 +87,9 @@ export async function loadImages(
         }
       }
     }
+    // The SBOM shipped with the image (beside the archive, or in the package's sbom/): information only.
+    const sbom = signal?.aborted ? undefined : await findImageSbom(settings.imagesDir, item.archive);
+    if (sbom) result.sbom = sbom;
     result.seconds = seconds(started);
     emit(result);
   }

@@ -107,9 +107,11 @@ export async function fetchWithIsarFetch(options: {
   seed: number;
   repository: string;
   tag: string;
+  /** The image to push (default: a busybox image built from `seed`). */
+  image?: BuiltImage;
 }): Promise<FixtureArchive> {
   const { registry, format, seed, repository, tag } = options;
-  const image = await buildImage({ seed, layers: [0, 40_000] });
+  const image = options.image ?? (await buildImage({ seed, layers: [0, 40_000] }));
   const manifest = image.manifests[0];
   if (!manifest) throw new Error('fixture image has no manifest');
   await pushImage(image, `${registry.host}/${repository}:${tag}`);

@@ -277,7 +277,30 @@ describe('unpack, resolve, verify', () => {
       '-q',
     ]);
     expect(json).toMatchObject({ code: 0, stderr: '' });
-    expect(JSON.parse(json.stdout)).toEqual({ path: join(work.path, 'wd', `${localName()}:1.zst`) });
+    expect(JSON.parse(json.stdout)).toEqual({
+      path: join(work.path, 'wd', `${localName()}:1.zst`),
+      sbom: join(work.path, 'wd', `${localName()}:1.cdx.json`),
+    });
+    // From a DL_DIR whose archive has no SBOM: none placed, and the earlier unpack's is gone.
+    await cli(['fetch', url(), '--dl-dir', 'dl-bare', '--arch', 'amd64', '--quiet', '--no-sbom']);
+    const bare = await cli([
+      'unpack',
+      url(),
+      '--dl-dir',
+      'dl-bare',
+      '--arch',
+      'amd64',
+      '--workdir',
+      'wd',
+      '--json',
+    ]);
+    expect(JSON.parse(bare.stdout)).toEqual({
+      path: join(work.path, 'wd', `${localName()}:1.zst`),
+      sbom: null,
+    });
+    await expect(stat(join(work.path, 'wd', `${localName()}:1.cdx.json`))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
   });
 
   it('resolve prints the digest and the SRC_URI line; with --arch the platform manifest', async () => {

@@ -1,6 +1,15 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildImage, pushImage, type Registry, startRegistry, type TmpDir, tmpDir } from '@isar/testkit';
+import { recordPathOf } from '@isar/fetch-core';
+import {
+  type BuiltImage,
+  buildImage,
+  pushImage,
+  type Registry,
+  startRegistry,
+  type TmpDir,
+  tmpDir,
+} from '@isar/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../run.js';
 
@@ -8,6 +17,7 @@ import { run } from '../run.js';
 let registry: Registry;
 let work: TmpDir;
 let repo: string;
+let image: BuiltImage;
 
 async function cli(argv: string[], env: Record<string, string> = {}) {
   let stdout = '';
@@ -25,7 +35,7 @@ async function cli(argv: string[], env: Record<string, string> = {}) {
 beforeAll(async () => {
   registry = await startRegistry();
   work = await tmpDir('fetch-cli-sbom-');
-  const image = await buildImage({ platforms: ['linux/amd64'], layers: 2 });
+  image = await buildImage({ platforms: ['linux/amd64'], layers: 2 });
   repo = `${registry.host}/demo/sbom`;
   await pushImage(image, `${repo}:1`);
 });
@@ -93,6 +103,34 @@ describe('sbom', () => {
       'pkg:oci/sbom@',
     );
     expect((await fetch('both', '--sbom', '--no-sbom')).code).toBe(2);
+  });
+
+  it("of a fetched docker-archive: the SBOM fetch wrote, from the archive's record; a stale record is not used", async () => {
+    const fetched = await cli([
+      'fetch',
+      `docker://${repo};tag=1`,
+      '--dl-dir',
+      'dl-rec',
+      '--arch',
+      'amd64',
+      '-q',
+    ]);
+    const archive = fetched.stdout.trim();
+    const written = await readFile(`${archive}.cdx.json`, 'utf8');
+    // The URL and the registry's layer digests, as fetch records them (added here if this fetch does not yet).
+    const record = JSON.parse(await readFile(recordPathOf(archive), 'utf8'));
+    record.url ??= `docker://${repo};tag=1`;
+    record.layers ??= image.manifests[0]?.layers.map((layer) => layer.digest);
+    await writeFile(recordPathOf(archive), JSON.stringify(record));
+    const again = await cli(['sbom', archive, '-o', '-']);
+    expect(again).toMatchObject({ code: 0, stderr: '' });
+    expect(again.stdout).toBe(written);
+    // The archive touched since: the record no longer describes it, the archive alone speaks.
+    await utimes(archive, new Date(), new Date(2020, 0, 1));
+    const alone = JSON.parse((await cli(['sbom', archive, '-o', '-'])).stdout);
+    const names = alone.metadata.component.properties.map((p: { name: string }) => p.name);
+    expect(names).not.toContain('isar:image:manifest-digest');
+    expect(names).not.toContain('isar:image:source');
   });
 
   it('refuses a missing file and an image the archive does not hold (usage errors, exit 2)', async () => {

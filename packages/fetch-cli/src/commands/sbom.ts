@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
-import { describeArchive, isSbomError } from '@isar/sbom';
+import { describeFetchedArchive } from '@isar/fetch-core';
+import { isSbomError } from '@isar/sbom';
 import type { Command } from '../command.js';
 import { usageError } from '../errors/cli-error.js';
 
@@ -13,6 +14,9 @@ export const sbomCommand: Command = {
     'verify does, applies its layers in order (whiteouts honoured) and lists the packages of the final\n' +
     'filesystem (dpkg status and status.d, apk installed) with their licenses where the copyright file is\n' +
     'machine-readable. Writes <archive>.cdx.json (or --output; - for stdout) and prints its path.\n' +
+    "An archive 'fetch' published has its record beside it (<archive>.isar-fetch.json): the manifest and index\n" +
+    'digests, the docker:// URL and the registry layer digests come from there, so the SBOM is the one fetch\n' +
+    'writes. The record is used only while it still matches the archive (size, mtime, inode).\n' +
     'Deterministic: the timestamp comes from SOURCE_DATE_EPOCH, or there is none.\n' +
     'With --json: {"path", "packages", "warnings"}.',
   positionals: [
@@ -33,7 +37,8 @@ export const sbomCommand: Command = {
     url: {
       type: 'string',
       valueName: 'docker-url',
-      description: 'the docker:// URL the image came from, recorded in the SBOM',
+      description:
+        "the docker:// URL the image came from, recorded in the SBOM (default: the archive's record)",
     },
   },
   async run(ctx) {
@@ -45,12 +50,12 @@ export const sbomCommand: Command = {
     const url = ctx.string('url');
     const image = ctx.string('image');
     const epoch = ctx.env.SOURCE_DATE_EPOCH;
-    let sbom: Awaited<ReturnType<typeof describeArchive>>;
+    let sbom: Awaited<ReturnType<typeof describeFetchedArchive>>;
     try {
-      sbom = await describeArchive(file, {
+      sbom = await describeFetchedArchive(file, {
         signal: ctx.signal,
         ...(image ? { image } : {}),
-        ...(url ? { source: { url } } : {}),
+        ...(url ? { url } : {}),
         // The io's environment, not the process's: the runner decides what the command sees.
         timestamp: epoch && /^\d+$/.test(epoch.trim()) ? new Date(Number(epoch.trim()) * 1000) : null,
       });

@@ -10,7 +10,10 @@ export const unpackCommand: Command = {
     "Puts the archive 'fetch' published in DL_DIR into the recipe's work directory under the name Isar's\n" +
     'unpack uses, <localname>:<tag>.zst: a hard link, or a copy across file systems; an existing file there is\n' +
     'replaced atomically. No network. Fails (exit 1) when the image was not fetched for that arch.\n' +
-    'With --json: {"path": "<WORKDIR>/<localname>:<tag>.zst"}.',
+    "The archive's SBOM (<archive>.cdx.json in DL_DIR) goes along as <localname>:<tag>.cdx.json; when there\n" +
+    'is none, one left in WORKDIR by an earlier unpack is removed.\n' +
+    'With --json: {"path": "<WORKDIR>/<localname>:<tag>.zst", "sbom": "<WORKDIR>/<localname>:<tag>.cdx.json"\n' +
+    'or null}.',
   positionals: [{ name: 'url', description: 'the docker:// URL as given to fetch' }],
   options: {
     'dl-dir': DL_DIR_OPTION,
@@ -29,7 +32,9 @@ export const unpackCommand: Command = {
       arch: ctx.requireString('arch'),
       workdir: ctx.resolvePath(ctx.requireString('workdir')),
     });
-    ctx.print(ctx.flag('json') ? JSON.stringify({ path: result.path }) : result.path);
+    ctx.print(
+      ctx.flag('json') ? JSON.stringify({ path: result.path, sbom: result.sbom ?? null }) : result.path,
+    );
     return 0;
   },
 };

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createRegistryClient, formatReference, type RegistryClient } from '@isar/oci-registry';
 import { type Digest, formatPlatform } from '@isar/oci-spec';
@@ -11,11 +12,12 @@ import { acquireLock } from '../store/file-lock.js';
 import { archiveLockPath } from '../store/lock-paths.js';
 import { makeDirectory } from '../store/make-directory.js';
 import { type DockerUrl, parseDockerUrl } from '../url/docker-url.js';
+import { formatDockerUrl } from '../url/format-docker-url.js';
 import { redactDockerUrl } from '../url/redact.js';
 import { downloadAndWrite, isDamagedContent } from './download-and-write.js';
 import { ARCHIVE_FORMATS, type ArchiveFormat, type FetchOptions, type FetchResult } from './fetch-options.js';
 import type { LayerDownloadTotals } from './layer-downloads.js';
-import { publishSbom } from './publish-sbom.js';
+import { ensureSbom, publishSbom, sbomPathOf } from './publish-sbom.js';
 import { type PublishedRecord, readValidRecord, writeRecord } from './published-record.js';
 import { resolveTarget } from './resolve-target.js';
 import { zstdSettings } from './write-archive.js';
@@ -69,9 +71,9 @@ export async function fetchImage(url: string | DockerUrl, options: FetchOptions)
 
   if (parsed.digest !== undefined) {
     const hit = await pinnedHit(plan, parsed.digest);
-    if (hit) return reportHit(plan, hit, options);
+    if (hit) return reportHit(plan, hit, options, false);
   }
-  if (options.offline) return reportHit(plan, await offlineHit(plan), options);
+  if (options.offline) return reportHit(plan, await offlineHit(plan), options, false);
 
   const client = options.client ?? createRegistryClient(options.registry);
   try {
@@ -102,7 +104,7 @@ async function fetchLocked(
   // Another process may have published it while we waited for the lock.
   if (url.digest !== undefined) {
     const hit = await pinnedHit(plan, url.digest);
-    if (hit) return reportHit(plan, hit, options);
+    if (hit) return reportHit(plan, hit, options, true);
   }
   const target = await resolveTarget(url, client, options.policy ?? DEFAULT_CHECKSUM_POLICY, signal);
   const { verdict } = target;
@@ -117,7 +119,7 @@ async function fetchLocked(
     // A tag: the archive there is current when it was made from the digest the tag points at now.
     const record = await readValidRecord(plan.path);
     if (record && record.format === format && record.indexDigest === target.indexDigest) {
-      return { ...reportHit(plan, record, options), ...extras };
+      return { ...(await reportHit(plan, record, options, true)), ...extras };
     }
   }
   // A digest without `;tag=`: the default tag only names the image, it was not asked for.
@@ -166,12 +168,16 @@ async function fetchLocked(
     totals = await write();
   }
   if (wantSbom) await publishSbom(plan, image, target.indexDigest, collector, signal);
+  // An SBOM of the archive this one replaced would describe another image.
+  else await rm(sbomPathOf(plan.path), { force: true });
   const record = await writeRecord(plan.path, {
     format,
     reference,
     indexDigest: target.indexDigest,
     manifestDigest: image.descriptor.digest,
     platform,
+    url: formatDockerUrl(plan.url),
+    layers: image.manifest.layers.map((layer) => layer.digest),
   });
   onProgress?.({ type: 'published', path: plan.path, bytes: record.size });
   return {
@@ -209,8 +215,19 @@ async function offlineHit(plan: Plan): Promise<PublishedRecord> {
   );
 }
 
-function reportHit(plan: Plan, record: PublishedRecord, options: FetchOptions): FetchResult {
+async function reportHit(
+  plan: Plan,
+  record: PublishedRecord,
+  options: FetchOptions,
+  locked: boolean,
+): Promise<FetchResult> {
   options.onProgress?.({ type: 'hit', path: plan.path });
+  // Published by an earlier run without its SBOM (--no-sbom, an older version): made now from the archive.
+  await ensureSbom(plan, record, {
+    ...(options.sbom === undefined ? {} : { sbom: options.sbom }),
+    ...(options.signal ? { signal: options.signal } : {}),
+    locked,
+  });
   return {
     path: plan.path,
     localFile: plan.localFile,

@@ -36,7 +36,8 @@ export interface FetchOptions {
   blobCache?: string | false;
   /**
    * Layer blobs downloading at once, started in manifest order so the archive writer can begin with the first
-   * while the next ones arrive (default 2).
+   * while the next ones arrive (default 1: the layer being written gets the whole line, so at internet speed
+   * the archive is done almost as soon as the last byte is in; see bench/LIMITS.md).
    */
   downloadConcurrency?: number;
   /**

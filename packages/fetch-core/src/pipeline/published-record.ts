@@ -17,6 +17,16 @@ export interface PublishedRecord {
   indexDigest: Digest;
   manifestDigest: Digest;
   platform: string;
+  /**
+   * The `docker://` URL it was fetched with, as the SBOM names it (`formatDockerUrl`). Absent in records of
+   * older versions.
+   */
+  url?: string;
+  /**
+   * The registry's layer digests, in manifest order: a docker-archive keeps only the uncompressed diff_ids, so
+   * an SBOM made from the archive later takes the digests from here. Absent in records of older versions.
+   */
+  layers?: Digest[];
   /** Of the archive file, as `stat` saw it right after the rename. */
   size: number;
   mtimeMs: number;
@@ -44,7 +54,10 @@ export async function readValidRecord(archivePath: string): Promise<PublishedRec
     typeof record.indexDigest !== 'string' ||
     !isDigest(record.indexDigest) ||
     typeof record.manifestDigest !== 'string' ||
-    !isDigest(record.manifestDigest)
+    !isDigest(record.manifestDigest) ||
+    (record.url !== undefined && typeof record.url !== 'string') ||
+    (record.layers !== undefined &&
+      !(Array.isArray(record.layers) && record.layers.every((d) => typeof d === 'string' && isDigest(d))))
   ) {
     return undefined;
   }

@@ -23,14 +23,18 @@ export interface UnpackResult {
   source: string;
   /** `link` when hard-linked (no copy), `copy` across file systems. */
   method: 'link' | 'copy';
-  /** `<localname>:<tag>.cdx.json` beside it, when the fetch wrote the archive's SBOM (docker-archive). */
+  /**
+   * `<localname>:<tag>.cdx.json` beside it, when the fetch wrote the archive's SBOM (docker-archive). Without
+   * one, an SBOM left there by an earlier unpack is removed: it described another archive.
+   */
   sbom?: string;
 }
 
 /**
  * Isar's unpack: hard-links the cached archive into the work directory as `<localname>:<tag>.zst`, or copies it
  * when a link is impossible (another file system). An existing file there is replaced atomically (link or copy
- * to a temp name, then rename), so a reader never sees a missing or half-copied file.
+ * to a temp name, then rename), so a reader never sees a missing or half-copied file. The archive's SBOM goes
+ * along as `<localname>:<tag>.cdx.json`; when the cache has none, one left by an earlier unpack is removed.
  */
 export async function unpackImage(url: string | DockerUrl, options: UnpackOptions): Promise<UnpackResult> {
   const parsed = typeof url === 'string' ? parseDockerUrl(url) : url;
@@ -55,7 +59,17 @@ export async function unpackImage(url: string | DockerUrl, options: UnpackOption
     () => false,
   );
   if (hasSbom) await placeFile(sbomSource, sbom);
+  else await removeStale(sbom);
   return { path, source, method, ...(hasSbom ? { sbom } : {}) };
+}
+
+/** Removes a file that no longer belongs there; one that is already gone is fine. */
+async function removeStale(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }
 
 /**

@@ -13,12 +13,23 @@ export function tempPathFor(finalPath: string): string {
 }
 
 /**
- * Removes temp files of `finalPath` left by writers that were killed (`kill -9`, power cut) before they could
- * clean up. Only safe while holding the target's lock: then no live writer has a temp file for it. Returns how
- * many were removed.
+ * Files published beside an archive under its name plus a suffix, under the archive's lock: its SBOM
+ * (`<archive>.cdx.json`) and its record (`<archive>.isar-fetch.json`). Their temp files are the archive's too.
  */
-export async function removeStaleTempFiles(finalPath: string): Promise<number> {
-  const prefix = `.${basename(finalPath)}.tmp-`;
+export const COMPANION_SUFFIXES: readonly string[] = ['.cdx.json', '.isar-fetch.json'];
+
+/**
+ * Removes temp files of `finalPath`, and of its companions (`finalPath` + each of `companions`, by default
+ * {@link COMPANION_SUFFIXES}), left by writers that were killed (`kill -9`, power cut) before they could clean
+ * up: the names {@link tempPathFor} gives them, `.<name>.tmp-<pid>-<hex>`. Only safe while holding the target's
+ * lock: then no live writer has a temp file for it. Returns how many were removed.
+ */
+export async function removeStaleTempFiles(
+  finalPath: string,
+  companions: readonly string[] = COMPANION_SUFFIXES,
+): Promise<number> {
+  const name = basename(finalPath);
+  const prefixes = [name, ...companions.map((suffix) => `${name}${suffix}`)].map((n) => `.${n}.tmp-`);
   let names: string[];
   try {
     names = await readdir(dirname(finalPath));
@@ -26,9 +37,9 @@ export async function removeStaleTempFiles(finalPath: string): Promise<number> {
     return 0;
   }
   let removed = 0;
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    await unlink(join(dirname(finalPath), name)).then(
+  for (const entry of names) {
+    if (!prefixes.some((prefix) => entry.startsWith(prefix))) continue;
+    await unlink(join(dirname(finalPath), entry)).then(
       () => removed++,
       () => {},
     );

@@ -5,7 +5,9 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Descriptor, Digest } from '@isar/oci-spec';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { publishAtomically, removeStaleTempFiles } from './atomic-file.js';
+import { sbomPathOf } from '../pipeline/publish-sbom.js';
+import { recordPathOf } from '../pipeline/published-record.js';
+import { publishAtomically, removeStaleTempFiles, tempPathFor } from './atomic-file.js';
 import { BlobCache } from './blob-cache.js';
 import { acquireLock, type LockWait } from './file-lock.js';
 import { archiveLockPath } from './lock-paths.js';
@@ -211,6 +213,21 @@ describe('removeStaleTempFiles', () => {
     expect(await removeStaleTempFiles(target)).toBe(2);
     expect((await readdir(dir)).sort()).toEqual(['.other.zst.tmp-123-abcd', 'image.zst']);
     expect(await removeStaleTempFiles(join(dir, 'missing-dir', 'x.zst'))).toBe(0);
+  });
+
+  it("removes the temp files of the archive's SBOM and record too (as publishAtomically names them)", async () => {
+    const target = join(dir, 'image.zst');
+    const stale = [tempPathFor(sbomPathOf(target)), tempPathFor(recordPathOf(target)), tempPathFor(target)];
+    for (const path of stale) await writeFile(path, 'half');
+    // Another target whose name merely starts with this one's keeps its temp files.
+    const others = ['.image.zst.cdx.json.zst.tmp-1-abcd', '.image.zst.old.tmp-1-abcd', '.image.zst.lock'];
+    for (const name of others) await writeFile(join(dir, name), 'other');
+    await writeFile(sbomPathOf(target), '{}');
+    expect(await removeStaleTempFiles(target)).toBe(3);
+    expect((await readdir(dir)).sort()).toEqual([...others, 'image.zst.cdx.json'].sort());
+    // Without companions: only the archive's own.
+    await writeFile(tempPathFor(sbomPathOf(target)), 'half');
+    expect(await removeStaleTempFiles(target, [])).toBe(0);
   });
 });
 
