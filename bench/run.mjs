@@ -192,14 +192,12 @@ function measureFixture(fixture, registry) {
   const { name, big } = fixture;
   const repo = `${registry.host}/bench/${name}`;
   const url = `docker://${repo};tag=v1`;
-  const rows = { isar: [], ours: [], oursNoSbom: [], oursSameThread: [], oursOci: [], oursWarm: [] };
+  const rows = { isar: [], ours: [], oursNoSbom: [], oursOci: [], oursWarm: [] };
   const variants = [
     ['ours', 'docker-archive', [], {}],
     ['oursNoSbom', 'docker-archive', ['--no-sbom'], {}],
     ['oursOci', 'oci', [], {}],
   ];
-  // Tried and measured in the same run: zstd on the calling thread (before issue 17) instead of its own.
-  if (big) variants.push(['oursSameThread', 'docker-archive', [], { ISAR_ZSTD_SAME_THREAD: '1' }]);
   for (let i = 0; i < runs; i++) {
     const t = fresh(join(work, 'isar'));
     const steps = isarSteps(registry.host, t).map((argv) =>
@@ -304,9 +302,6 @@ function fixtureReport(fixture, rows, floors, throttled, extra) {
       fixture.big ? '>= 1.7 cores, RSS <= 150 MB' : '',
     ),
     row('ours, docker-archive, cold, `--no-sbom`', 'oursNoSbom'),
-    ...(rows.oursSameThread.length
-      ? [row('ours, docker-archive, cold, zstd on the main thread (tried)', 'oursSameThread')]
-      : []),
     row('ours, oci, cold cache', 'oursOci'),
     ...(rows.oursWarm.length
       ? [row('ours, docker-archive, blobs already cached (the writer)', 'oursWarm')]
@@ -326,9 +321,6 @@ function fixtureReport(fixture, rows, floors, throttled, extra) {
     `- oci, cold: ${med('oursOci', 'wall').toFixed(2)} s against ${ociFloor.toFixed(2)} s for the slower of its two pieces (parallel download, zstd -T2 of the blobs): **+${(med('oursOci', 'wall') - ociFloor).toFixed(2)} s** (target <= +1.0 s).`,
     `- SBOM: the docker-archive fetch with its SBOM costs **${(sbomCost * 100).toFixed(1)}% more CPU** than \`--no-sbom\` (median CPU ${med('ours', 'cpu').toFixed(2)} vs ${med('oursNoSbom', 'cpu').toFixed(2)} s; target <= 3%).`,
     `- Per-thread CPU of a typical cold docker-archive fetch: ${threadSummary(rows.ours)}.`,
-    ...(rows.oursSameThread.length
-      ? [`- The same with zstd on the main thread: ${threadSummary(rows.oursSameThread)}.`]
-      : []),
     `- Per-thread CPU of a typical cold oci fetch: ${threadSummary(rows.oursOci)}.`,
   ];
   if (throttled) {

@@ -28,7 +28,11 @@ export function copyrightParser(limits: SbomLimits): FileParser {
     maxLineBytes: limits.maxLineBytes,
   });
   return {
-    push: (chunk) => parser.push(chunk),
+    // Only a file whose first paragraph names the DEP-5 format is read on: the rest of any other (most of
+    // Debian's are free text) would be license text and nothing else.
+    push: (chunk) =>
+      parser.push(chunk) &&
+      (parser.paragraphs === 0 || formatUrl.test(parser.records[0]?.get('format') ?? '')),
     end: () => {
       parser.end();
       const [header, ...rest] = parser.records;

@@ -30,6 +30,15 @@ this line is malformed
 Package: c
 ${'X'.repeat(500)}
 Version: 3
+Description: with a long continuation
+ ${'license text '.repeat(40)}
+ \t
+  \t
+Package: d\r
+Version: 4\r
+\r
+Package: e
+Version: 5
 `;
 
 describe('StanzaParser', () => {
@@ -39,7 +48,10 @@ describe('StanzaParser', () => {
       { package: 'a', version: '1' },
       { package: 'b', version: '2.0-1' },
       { package: 'c', version: '3' },
+      { package: 'd', version: '4' },
+      { package: 'e', version: '5' },
     ]);
+    // The 500-byte line and the unparseable one; the long continuation line is skipped, not malformed.
     expect(stats.malformedLines).toBe(2);
     expect(stats.truncated).toBe(false);
   });
@@ -69,6 +81,6 @@ describe('StanzaParser', () => {
   it('drops records over the record cap', () => {
     const { records, stats } = parse([Buffer.from(text)], { maxRecords: 1 });
     expect(records).toHaveLength(1);
-    expect(stats.droppedRecords).toBe(2);
+    expect(stats.droppedRecords).toBe(4);
   });
 });

@@ -27,6 +27,8 @@ export interface StanzaStats {
 }
 
 const NEWLINE = 0x0a;
+const SPACE = 0x20;
+const TAB = 0x09;
 
 export class StanzaParser {
   readonly records: Stanza[] = [];
@@ -38,6 +40,11 @@ export class StanzaParser {
   #partial: Buffer[] = [];
   #partialBytes = 0;
   #skippingLongLine = false;
+  /** The line being gathered is a continuation line: its pieces are dropped, never decoded. */
+  #skippingContinuation = false;
+  /** Paragraphs ended so far: blank lines after any other line, whether a field was kept or not. */
+  paragraphs = 0;
+  #inParagraph = false;
 
   constructor(options: StanzaParserOptions) {
     this.#options = options;
@@ -55,8 +62,14 @@ export class StanzaParser {
     this.stats.bytes += chunk.length;
     let start = 0;
     for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
-      this.#take(chunk.subarray(start, end));
-      this.#endLine();
+      // A line whole in this chunk is looked at in place: no copy, and continuation lines (most of the bytes
+      // of a status or copyright file) are never decoded.
+      if (this.#partialBytes === 0 && !this.#skippingLongLine && !this.#skippingContinuation)
+        this.#wholeLine(chunk, start, end);
+      else {
+        this.#take(chunk.subarray(start, end));
+        this.#endLine();
+      }
       start = end + 1;
     }
     if (start < chunk.length) this.#take(chunk.subarray(start));
@@ -75,9 +88,44 @@ export class StanzaParser {
     return this.#options.caseInsensitive ? name.toLowerCase() : name;
   }
 
+  /** Whether the line starting at `start` continues a field: a space or tab first, and not blank. */
+  #isContinuation(bytes: Buffer, start: number, end: number): boolean {
+    if (!this.#sawField) return false;
+    const first = bytes[start];
+    if (first !== SPACE && first !== TAB) return false;
+    for (let i = start + 1; i < end; i++) {
+      const byte = bytes[i];
+      if (byte !== SPACE && byte !== TAB && byte !== 0x0d) return true;
+    }
+    // Blank so far: a paragraph separator if it stays blank; decided when the line ends.
+    return false;
+  }
+
+  #wholeLine(chunk: Buffer, start: number, end: number): void {
+    if (this.#isContinuation(chunk, start, end)) return;
+    if (end - start > this.#options.maxLineBytes) {
+      this.stats.malformedLines++;
+      return;
+    }
+    const line = chunk.toString('utf8', start, end);
+    this.#line(line.endsWith('\r') ? line.slice(0, -1) : line);
+  }
+
   #take(piece: Buffer): void {
-    if (this.#skippingLongLine || piece.length === 0) return;
+    if (this.#skippingLongLine || this.#skippingContinuation || piece.length === 0) return;
+    if (this.#partialBytes === 0 && this.#isContinuation(piece, 0, piece.length)) {
+      this.#skippingContinuation = true;
+      return;
+    }
     if (this.#partialBytes + piece.length > this.#options.maxLineBytes) {
+      // A long continuation line (a license paragraph) is skipped like any other, not counted as malformed.
+      const head = Buffer.concat([...this.#partial, piece]);
+      if (this.#isContinuation(head, 0, head.length)) {
+        this.#skippingContinuation = true;
+        this.#partial = [];
+        this.#partialBytes = 0;
+        return;
+      }
       this.#skippingLongLine = true;
       this.#partial = [];
       this.#partialBytes = 0;
@@ -88,6 +136,10 @@ export class StanzaParser {
   }
 
   #endLine(): void {
+    if (this.#skippingContinuation) {
+      this.#skippingContinuation = false;
+      return;
+    }
     if (this.#skippingLongLine) {
       this.#skippingLongLine = false;
       this.stats.malformedLines++;
@@ -104,6 +156,7 @@ export class StanzaParser {
       this.#finishRecord();
       return;
     }
+    this.#inParagraph = true;
     if (line.startsWith('#')) return;
     // Continuation of the previous field's value: descriptions, license texts. Not kept.
     if ((line.startsWith(' ') || line.startsWith('\t')) && this.#sawField) return;
@@ -120,6 +173,8 @@ export class StanzaParser {
   }
 
   #finishRecord(): void {
+    if (this.#inParagraph) this.paragraphs++;
+    this.#inParagraph = false;
     const record = this.#current;
     this.#current = undefined;
     this.#sawField = false;

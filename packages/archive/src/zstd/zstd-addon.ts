@@ -5,8 +5,6 @@
  * simply means "use the `zstd` command instead".
  */
 
-import { fileURLToPath } from 'node:url';
-
 /** The parts of zstd-napi's low-level binding (`zstd-napi/binding.js`) this package uses. */
 export interface ZstdBinding {
   CCtx: new () => {
@@ -40,21 +38,6 @@ export function loadZstdAddon(): Promise<ZstdBinding | undefined> {
 
 export function addonLoadError(): unknown {
   return loadError;
-}
-
-/**
- * The file of the binding {@link loadZstdAddon} loads, for a thread that loads it too (see zstd-thread.ts);
- * `undefined` when it cannot be resolved from here.
- */
-export function zstdBindingPath(): string | undefined {
-  const specifier = ['zstd-napi', 'binding.js'].join('/');
-  try {
-    const meta = import.meta as { resolve?: (specifier: string) => string };
-    if (typeof meta.resolve === 'function') return fileURLToPath(meta.resolve(specifier));
-    return typeof require === 'function' ? require.resolve(specifier) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function importBinding(): Promise<ZstdBinding | undefined> {

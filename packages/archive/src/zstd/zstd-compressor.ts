@@ -1,9 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Duplex } from 'node:stream';
 import { ArchiveError } from '../errors.js';
-import { addonLoadError, loadZstdAddon, type ZstdBinding, zstdBindingPath } from './zstd-addon.js';
+import { addonLoadError, loadZstdAddon, type ZstdBinding } from './zstd-addon.js';
 import { runZstdCommand } from './zstd-command.js';
-import { zstdThreadCompressor } from './zstd-thread.js';
 
 /** Options of {@link createZstdCompressor}. */
 export interface ZstdCompressorOptions {
@@ -20,11 +19,6 @@ export interface ZstdCompressorOptions {
   checksum?: boolean;
   /** `addon` (default when it loads), or `command` to force the `zstd` program. */
   engine?: 'addon' | 'command';
-  /**
-   * Run the addon's compression on a thread of its own (default true): the same bytes, but the caller's event
-   * loop never waits for zstd's workers. `false` compresses on the calling thread.
-   */
-  ownThread?: boolean;
   signal?: AbortSignal;
 }
 
@@ -61,9 +55,6 @@ export async function createZstdCompressor(options: ZstdCompressorOptions = {}):
   }
   const checksum = options.checksum ?? true;
   const binding = options.engine === 'command' ? undefined : await loadZstdAddon();
-  const bindingPath = options.ownThread === false ? undefined : zstdBindingPath();
-  if (binding && bindingPath && process.env.ISAR_ZSTD_SAME_THREAD !== '1')
-    return zstdThreadCompressor(bindingPath, { level, threads, jobSize, checksum });
   if (binding)
     return Duplex.from((source: AsyncIterable<Buffer>) =>
       compressWithAddon(binding, source, { level, threads, jobSize, checksum }),

@@ -53,25 +53,6 @@ describe('zstd', () => {
     expect(viaCommand.equals(data)).toBe(true);
   });
 
-  it('gives the same bytes on its own thread as on the calling thread, and stops the thread on destroy', async () => {
-    const own = await createZstdCompressor({ threads: 2 });
-    // The thread stage is no Duplex.from wrapper: this proves the default really is the own-thread path.
-    expect(own.constructor.name).toBe('ZstdThreadStream');
-    const onThread = await collect(chunked(data, 77_777), own);
-    const sameThread = await collect(
-      chunked(data),
-      await createZstdCompressor({ threads: 2, ownThread: false }),
-    );
-    expect(onThread.equals(sameThread)).toBe(true);
-    const torn = await createZstdCompressor({ threads: 2 });
-    const failure = new Promise((resolve) => torn.once('error', resolve));
-    const closed = new Promise((resolve) => torn.once('close', resolve));
-    torn.write(data.subarray(0, 3 << 20));
-    torn.destroy(new Error('cancelled'));
-    expect(await failure).toMatchObject({ message: 'cancelled' });
-    await closed;
-  });
-
   it('decompresses with the addon and with the zstd command', async () => {
     const compressed = execFileSync('zstd', ['-q', '-c', '-3'], { input: data, maxBuffer: 64 << 20 });
     const viaAddon = await collect(
