@@ -37,7 +37,13 @@ interface Arrival {
  */
 function arriving(
   file: string,
-  options: { tail?: 'true' | 'lie' | 'none'; corruptAt?: number; gatedComplete?: boolean } = {},
+  options: {
+    tail?: 'true' | 'lie' | 'none';
+    corruptAt?: number;
+    gatedComplete?: boolean;
+    /** The source says it verifies the digest itself; `complete()` then fails with this error, if given. */
+    verifies?: { failure?: Error };
+  } = {},
 ): Arrival {
   let arrived = false;
   let completions = 0;
@@ -64,8 +70,10 @@ function arriving(
     complete: async () => {
       completions++;
       if (options.gatedComplete) await whenArrived;
+      if (options.verifies?.failure) throw options.verifies.failure;
       return file;
     },
+    ...(options.verifies ? { verifiesDigest: true } : {}),
   };
   if (options.tail !== 'none') {
     blob.readTail = async (length) => {
@@ -121,6 +129,40 @@ describe('arriving blobs (a download still in progress)', () => {
       }),
     ).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
     await expect(readFile(file)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('OCI: a source that verifies the digest itself is not hashed again, and its verdict is awaited', async () => {
+    const { image, fileOf } = await layoutWith('gzip');
+    const fromFiles = out('files-verified.tar');
+    await writeOciArchive(image, { repoTags: ['x/y:1'], output: fromFiles, layerFile: fileOf });
+    const arrivals: Arrival[] = [];
+    const live = out('live-verified.tar');
+    await writeOciArchive(image, {
+      repoTags: ['x/y:1'],
+      output: live,
+      layerFile: (layer) => {
+        const arrival = arriving(fileOf(layer), { gatedComplete: true, verifies: {} });
+        arrivals.push(arrival);
+        return arrival.blob;
+      },
+    });
+    expect(await readFile(live)).toEqual(await readFile(fromFiles));
+    // Each blob's verdict was asked for once, after it had streamed.
+    expect(arrivals.map((a) => [a.arrived(), a.completions()])).toEqual([
+      [true, 1],
+      [true, 1],
+    ]);
+    // The damaged byte goes unhashed here, so only the source's verdict stops the write: it must.
+    const bad = out('bad-verified.tar');
+    const failure = Object.assign(new Error('blob digest mismatch'), { code: 'DIGEST_MISMATCH' });
+    await expect(
+      writeOciArchive(image, {
+        repoTags: ['x/y:1'],
+        output: bad,
+        layerFile: (layer) => arriving(fileOf(layer), { corruptAt: 100, verifies: { failure } }).blob,
+      }),
+    ).rejects.toBe(failure);
+    await expect(readFile(bad)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('docker-archive: a gzip layer streams with its size from the trailer read ahead', async () => {

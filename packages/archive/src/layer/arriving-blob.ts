@@ -16,6 +16,12 @@ export interface ArrivingBlob {
   readTail?(length: number, signal: AbortSignal): Promise<Uint8Array | undefined>;
   /** Resolves to the complete file once the blob has fully arrived and was verified. */
   complete(): Promise<string>;
+  /**
+   * The source hashes the very bytes it lands against the blob's digest (a download that verifies what it
+   * writes), and `complete()` rejects when they do not match. The OCI writer then does not hash the blob a
+   * second time: it waits for `complete()` before taking the next blob, so a bad blob still fails the write.
+   */
+  readonly verifiesDigest?: boolean;
 }
 
 /** Whether a layer file (see `LayerFileProvider`) is a blob still arriving rather than a complete file. */

@@ -142,12 +142,14 @@ export async function writeOciArchive(image: Image, options: OciArchiveOptions):
         const index = layerIndex++;
         options.onProgress?.({ type: 'layer-start', index, digest: layer.digest, size: layer.size });
         const file = await layerFile?.(layer, { signal });
+        const verifiedBySource = isArrivingBlob(file) && file.verifiesDigest === true;
         const verifier = new Verifier({
           what: `layer ${layer.digest}`,
           digest: layer.digest,
           size: layer.size,
-          // Image.openLayer verifies the digest itself; a file or an arriving blob is hashed here.
-          sizeOnly: file === undefined,
+          // Image.openLayer verifies the digest itself, and so does an arriving blob that says so (awaited
+          // below); a file or any other arriving blob is hashed here.
+          sizeOnly: file === undefined || verifiedBySource,
         });
         const source =
           file === undefined
@@ -156,6 +158,7 @@ export async function writeOciArchive(image: Image, options: OciArchiveOptions):
               ? file.open(signal)
               : createReadStream(file, { highWaterMark: 1 << 20 });
         await tar.addStream(blobPath(layer.digest), layer.size, [source, verifier], signal);
+        if (verifiedBySource && isArrivingBlob(file)) await file.complete();
         written.set(layer.digest, { digest: layer.digest, size: layer.size, mediaType: layer.mediaType });
         options.onProgress?.({
           type: 'layer-done',

@@ -101,6 +101,8 @@ export class LayerDownloads {
     const finalPath = this.cache.pathOf(layer.digest);
     return {
       kind: 'arriving',
+      // downloadBlobToFile hashes what it writes and fails the fill on a mismatch.
+      verifiesDigest: true,
       open: (signal) =>
         readGrowingFile(
           {
