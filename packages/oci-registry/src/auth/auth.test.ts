@@ -218,10 +218,11 @@ describe('token expiry', () => {
   let registry: Registry;
   let ctx: IsolatedClientEnv;
   beforeAll(async () => {
-    // 11 s tokens: with our 10 s safety margin they are reused for about one second only.
+    // 13 s tokens: with our 10 s safety margin they are reused for about three seconds only (one second was
+    // too short for two resolves on a loaded CI machine).
     [registry, ctx] = await Promise.all([
       startRegistry({
-        auth: { type: 'token', users: { bob: PASSWORD }, anonymousPull: true, expiresIn: 11 },
+        auth: { type: 'token', users: { bob: PASSWORD }, anonymousPull: true, expiresIn: 13 },
       }),
       isolatedClientEnv(),
     ]);
@@ -241,7 +242,7 @@ describe('token expiry', () => {
     await client.resolve(ref);
     await client.resolve(ref);
     expect((registry.tokenServer?.requests.length ?? 0) - before).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await new Promise((resolve) => setTimeout(resolve, 3500));
     await client.resolve(ref);
     expect((registry.tokenServer?.requests.length ?? 0) - before).toBe(2);
   });
