@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
+import type { Models as ModelTypes } from '@cyclonedx/cyclonedx-library';
 import packageJson from '../package.json' with { type: 'json' };
 import type { ImageDescription } from './image-description.js';
 import type { Inventory } from './inventory.js';
+import { cycloneDxLibrary } from './library.js';
 import { componentLicenses } from './licenses.js';
 import { apkPurl, debPurl, ociPurl } from './purls.js';
 
@@ -11,8 +12,6 @@ export interface BuildOptions {
   /** metadata.timestamp; omitted when undefined, so the same input gives the same bytes. */
   timestamp?: Date;
 }
-
-const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
 
 /**
  * The CycloneDX 1.6 JSON of an image and its inventory. Deterministic: lists sorted, bom-refs derived from
@@ -23,6 +22,7 @@ export function buildCycloneDx(
   inventory: Inventory,
   options: BuildOptions = {},
 ): string {
+  const { Enums, Models } = cycloneDxLibrary();
   const bom = new Models.Bom();
   const imageComponent = imageToComponent(image);
   bom.metadata.component = imageComponent;
@@ -96,11 +96,14 @@ export function buildCycloneDx(
   return serialize(bom);
 }
 
-function serialize(bom: Models.Bom): string {
+function serialize(bom: ModelTypes.Bom): string {
+  const { Serialize, Spec } = cycloneDxLibrary();
+  const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
   return `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`;
 }
 
-function imageToComponent(image: ImageDescription): Models.Component {
+function imageToComponent(image: ImageDescription): ModelTypes.Component {
+  const { Enums, Models } = cycloneDxLibrary();
   const digest = image.manifestDigest ?? image.configDigest;
   const name = image.repository ?? digest;
   const architecture = image.platform.variant
@@ -141,9 +144,10 @@ function imageToComponent(image: ImageDescription): Models.Component {
 }
 
 function addProperties(
-  component: Models.Component,
+  component: ModelTypes.Component,
   properties: readonly [string, string | undefined][],
 ): void {
+  const { Models } = cycloneDxLibrary();
   for (const [name, value] of properties)
     if (value) component.properties.add(new Models.Property(name, value));
 }

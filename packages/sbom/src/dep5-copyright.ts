@@ -37,21 +37,31 @@ export function copyrightParser(limits: SbomLimits): FileParser {
       parser.end();
       const [header, ...rest] = parser.records;
       const machineReadable = formatUrl.test(header?.get('format') ?? '');
-      const spdx = new Set<string>();
-      const unmapped = new Set<string>();
+      const names = new Set<string>();
       if (machineReadable && header) {
         for (const record of [header, ...rest.filter((r) => r.has('files'))]) {
           const name = record.get('license');
-          if (!name) continue;
-          const expression = dep5ToSpdx(name);
-          if (expression) spdx.add(expression);
-          else unmapped.add(name);
+          if (name) names.add(name);
         }
       }
-      return {
-        kind: 'copyright',
-        licenses: { machineReadable, spdx: [...spdx].sort(), unmapped: [...unmapped].sort() },
-      };
+      // Mapped to SPDX when the SBOM is assembled (copyrightLicenses): the SPDX tables are not needed while
+      // layers stream past.
+      return { kind: 'copyright', machineReadable, names: [...names].sort() };
     },
   };
+}
+
+/** The licenses of a parsed copyright file, its DEP-5 names mapped to SPDX expressions where they can be. */
+export function copyrightLicenses(parsed: {
+  machineReadable: boolean;
+  names: readonly string[];
+}): CopyrightLicenses {
+  const spdx = new Set<string>();
+  const unmapped = new Set<string>();
+  for (const name of parsed.names) {
+    const expression = dep5ToSpdx(name);
+    if (expression) spdx.add(expression);
+    else unmapped.add(name);
+  }
+  return { machineReadable: parsed.machineReadable, spdx: [...spdx].sort(), unmapped: [...unmapped].sort() };
 }

@@ -1,4 +1,4 @@
-import { SPDX } from '@cyclonedx/cyclonedx-library';
+import { cycloneDxLibrary } from './library.js';
 
 /**
  * Maps a DEP-5 `License:` short name line (Debian's machine-readable copyright format 1.0) to an SPDX license
@@ -70,10 +70,10 @@ function licenseId(token: string): string | undefined {
   if (family && gnuMatch?.[2]) {
     const version = gnuMatch[2].includes('.') ? gnuMatch[2] : `${gnuMatch[2]}.0`;
     const id = `${family}-${version}-${plus ? 'or-later' : 'only'}`;
-    return SPDX.isSupportedSpdxId(id) ? id : undefined;
+    return cycloneDxLibrary().SPDX.isSupportedSpdxId(id) ? id : undefined;
   }
   const bsd = /^bsd-([234])-clause$/.exec(lower);
-  const id = bsd ? `BSD-${bsd[1]}-Clause` : (renamed.get(lower) ?? SPDX.fixupSpdxId(name));
+  const id = bsd ? `BSD-${bsd[1]}-Clause` : (renamed.get(lower) ?? cycloneDxLibrary().SPDX.fixupSpdxId(name));
   if (!id) return undefined;
   // SPDX's `+` (this version or later) exists for any license; GNU ones have their own ids above.
   return plus ? `${id}+` : id;

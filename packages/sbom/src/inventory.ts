@@ -1,5 +1,5 @@
 import type { ApkPackage } from './apk-installed.js';
-import type { CopyrightLicenses } from './dep5-copyright.js';
+import { type CopyrightLicenses, copyrightLicenses } from './dep5-copyright.js';
 import type { DpkgPackage } from './dpkg-status.js';
 import type { FinalTree } from './final-tree.js';
 import type { ParsedFile } from './parsed-file.js';
@@ -56,7 +56,7 @@ export function takeInventory(tree: FinalTree): Inventory {
       inventory.deb.push({
         ...pkg,
         database: `/${database.path}`,
-        ...(copyright?.parsed.licenses.machineReadable ? { licenses: copyright.parsed.licenses } : {}),
+        ...(copyright?.parsed.machineReadable ? { licenses: copyrightLicenses(copyright.parsed) } : {}),
       });
     }
   }

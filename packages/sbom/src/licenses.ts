@@ -1,9 +1,12 @@
-import { Contrib, Models } from '@cyclonedx/cyclonedx-library';
+import type { Contrib, Models } from '@cyclonedx/cyclonedx-library';
 import parseSpdxExpression from 'spdx-expression-parse';
+import { cycloneDxLibrary } from './library.js';
 
-const factory = new Contrib.License.Factories.LicenseFactory((expression) => {
-  parseSpdxExpression(expression);
-});
+let licenseFactory: Contrib.License.Factories.LicenseFactory | undefined;
+const factory = () =>
+  (licenseFactory ??= new (cycloneDxLibrary().Contrib.License.Factories.LicenseFactory)((expression) => {
+    parseSpdxExpression(expression);
+  }));
 
 /** Whether `expression` is a valid SPDX license expression (ids and exceptions on SPDX's lists). */
 export function isSpdxExpression(expression: string): boolean {
@@ -26,13 +29,15 @@ export function componentLicenses(spdx: readonly string[], unmapped: readonly st
   const names = [...unmapped, ...invalid];
   if (names.length === 0 && valid.length > 0) {
     const joined = valid.length === 1 ? (valid[0] as string) : valid.map(parenthesize).join(' AND ');
-    return [factory.makeExpression(joined)];
+    return [factory().makeExpression(joined)];
   }
   return [
     ...valid.map((expression) =>
-      /\s/.test(expression) ? new Models.NamedLicense(expression) : factory.makeDisjunctive(expression),
+      /\s/.test(expression)
+        ? new (cycloneDxLibrary().Models.NamedLicense)(expression)
+        : factory().makeDisjunctive(expression),
     ),
-    ...names.map((name) => new Models.NamedLicense(name)),
+    ...names.map((name) => new (cycloneDxLibrary().Models.NamedLicense)(name)),
   ];
 }
 

@@ -1,12 +1,12 @@
 import type { ApkPackage } from './apk-installed.js';
-import type { CopyrightLicenses } from './dep5-copyright.js';
 import type { DpkgPackage } from './dpkg-status.js';
 
 /** What is kept of one file of interest: its parsed content, never its bytes. */
 export type ParsedFile =
   | { kind: 'dpkg'; packages: DpkgPackage[]; problems: string[] }
   | { kind: 'apk'; packages: ApkPackage[]; problems: string[] }
-  | { kind: 'copyright'; licenses: CopyrightLicenses }
+  /** A copyright file's DEP-5 `License:` names, as written (see `copyrightLicenses`). */
+  | { kind: 'copyright'; machineReadable: boolean; names: string[] }
   | { kind: 'os-release'; fields: Record<string, string> };
 
 /** A parser fed a file's bytes as they stream past. `push` returns false when it wants no more. */
