@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type BuiltImage,
@@ -63,6 +63,19 @@ describe('fetch', () => {
     );
     expect(r.lines).toContain(`isar-fetch: resolved ${repo}:1@${indexDigest}`);
     expect(r.lines.at(-1)).toMatch(/^isar-fetch: wrote .*_1\.zst \(/);
+  });
+
+  it('an SBOM that cannot be made is one warning line, even with --quiet; the fetch succeeds', async () => {
+    const path = join(work.path, 'dl', `container-images/amd64/${localName()}_1.zst`);
+    await mkdir(join(`${path}.cdx.json`, 'in-the-way'), { recursive: true });
+    const r = await cli(['fetch', url(), '--dl-dir', 'dl', '--arch', 'amd64', '--quiet']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${path}\n`);
+    const warnings = r.lines.filter((line) => line.includes('no SBOM'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      new RegExp(`^isar-fetch: warning: no SBOM ${path.replaceAll('.', '\\.')}\\.cdx\\.json: `),
+    );
   });
 
   it('--json: one object on stdout, events as JSON lines on stderr', async () => {

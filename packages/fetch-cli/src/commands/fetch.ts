@@ -157,6 +157,7 @@ export const fetchCommand: Command = {
         onProgress: (event) => {
           // The warning is not progress: it shows with --quiet too (with --json it is in the result).
           if (event.type === 'warning') reporter.note(`warning: ${event.message}`);
+          if (event.type === 'sbom-failed') reporter.note(`warning: no SBOM ${event.path}: ${event.reason}`);
           reporter.onProgress(event);
         },
       });

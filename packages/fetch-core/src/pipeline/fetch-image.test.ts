@@ -368,6 +368,25 @@ describe('resolveImage and unpackImage', () => {
     expect(layerDigests).toEqual(layersOf('linux/arm64').layers.map((l) => l.digest));
   });
 
+  it('an SBOM that cannot be made fails nothing but is reported (sbom-failed), fresh or on a hit', async () => {
+    const url = `docker://${repo};tag=1`;
+    const dl = join(work.path, 'sbom-blocked');
+    const archive = join(dl, 'container-images', 'amd64', `${repo.replaceAll('/', '.')}_1.zst`);
+    // A directory where the SBOM file goes: it cannot be renamed over.
+    await mkdir(join(`${archive}.cdx.json`, 'in-the-way'), { recursive: true });
+    for (const round of ['fresh', 'hit']) {
+      const events: FetchProgress[] = [];
+      const fetched = await fetchImage(url, { dlDir: dl, arch: 'amd64', onProgress: (e) => events.push(e) });
+      expect(fetched.path, round).toBe(archive);
+      expect(fetched.cacheHit, round).toBe(round === 'hit');
+      const failed = events.filter((e) => e.type === 'sbom-failed');
+      expect(failed, round).toEqual([
+        { type: 'sbom-failed', path: `${archive}.cdx.json`, reason: expect.any(String) },
+      ]);
+      expect((await stat(archive)).size, round).toBeGreaterThan(0);
+    }
+  });
+
   it('hard-links the cached archive into WORKDIR as <localname>:<tag>.zst, replacing an older one', async () => {
     const url = `docker://${repo};tag=1;digest=${indexDigest}`;
     const fetched = await fetchImage(url, { dlDir, arch: 'amd64' });

@@ -16,6 +16,7 @@ import { formatDockerUrl } from '../url/format-docker-url.js';
 import { redactDockerUrl } from '../url/redact.js';
 import { downloadAndWrite, isDamagedContent } from './download-and-write.js';
 import { ARCHIVE_FORMATS, type ArchiveFormat, type FetchOptions, type FetchResult } from './fetch-options.js';
+import type { FetchProgress } from './fetch-progress.js';
 import type { LayerDownloadTotals } from './layer-downloads.js';
 import { ensureSbom, publishSbom, sbomPathOf } from './publish-sbom.js';
 import { type PublishedRecord, readValidRecord, writeRecord } from './published-record.js';
@@ -167,7 +168,10 @@ async function fetchLocked(
     onProgress?.({ type: 'cache-evicted', digests: layers.map((l) => l.digest), reason: String(error) });
     totals = await write();
   }
-  if (wantSbom) await publishSbom(plan, image, target.indexDigest, collector, signal);
+  if (wantSbom) {
+    const sbom = await publishSbom(plan, image, target.indexDigest, collector, signal);
+    if (sbom.error !== undefined) reportSbomFailure(plan, sbom.error, onProgress);
+  }
   // An SBOM of the archive this one replaced would describe another image.
   else await rm(sbomPathOf(plan.path), { force: true });
   const record = await writeRecord(plan.path, {
@@ -223,11 +227,12 @@ async function reportHit(
 ): Promise<FetchResult> {
   options.onProgress?.({ type: 'hit', path: plan.path });
   // Published by an earlier run without its SBOM (--no-sbom, an older version): made now from the archive.
-  await ensureSbom(plan, record, {
+  const sbom = await ensureSbom(plan, record, {
     ...(options.sbom === undefined ? {} : { sbom: options.sbom }),
     ...(options.signal ? { signal: options.signal } : {}),
     locked,
   });
+  if (sbom.error !== undefined) reportSbomFailure(plan, sbom.error, options.onProgress);
   return {
     path: plan.path,
     localFile: plan.localFile,
@@ -241,4 +246,14 @@ async function reportHit(
     bytesFromCache: 0,
     seconds: (performance.now() - plan.started) / 1000,
   };
+}
+
+/** An SBOM that could not be made never fails the fetch, but is never silent either. */
+function reportSbomFailure(
+  plan: Plan,
+  error: unknown,
+  onProgress: ((event: FetchProgress) => void) | undefined,
+): void {
+  const reason = error instanceof Error ? error.message : String(error);
+  onProgress?.({ type: 'sbom-failed', path: sbomPathOf(plan.path), reason });
 }

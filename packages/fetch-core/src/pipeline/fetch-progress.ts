@@ -31,5 +31,7 @@ export type FetchProgress =
   /** The archive writer started (`done: false`) or finished a layer. */
   | { type: 'write-layer'; digest: Digest; index: number; done: boolean }
   | { type: 'published'; path: string; bytes: number }
+  /** The archive is fine but its SBOM (`path`) could not be made: the fetch still succeeds. */
+  | { type: 'sbom-failed'; path: string; reason: string }
   /** Cached blobs that failed re-verification were dropped; they are downloaded again (once). */
   | { type: 'cache-evicted'; digests: readonly Digest[]; reason: string };
