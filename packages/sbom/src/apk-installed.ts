@@ -1,6 +1,6 @@
 import type { SbomLimits } from './limits.js';
-import { describeProblems, type FileParser } from './parsed-file.js';
-import { StanzaParser } from './stanza-parser.js';
+import { packageDatabaseParser } from './package-database.js';
+import type { FileParser } from './parsed-file.js';
 
 /** One package of Alpine's `/lib/apk/db/installed`. */
 export interface ApkPackage {
@@ -15,36 +15,21 @@ export interface ApkPackage {
 
 /** Parses apk's installed database (`P:name`, `V:version`... records) as it streams. */
 export function apkInstalledParser(limits: SbomLimits): FileParser {
-  const parser = new StanzaParser({
+  return packageDatabaseParser<ApkPackage>(limits, {
+    kind: 'apk',
     fields: ['P', 'V', 'A', 'o', 'L'],
     caseInsensitive: false,
-    maxBytes: limits.maxDatabaseBytes,
-    maxRecords: limits.maxRecordsPerDatabase,
-    maxLineBytes: limits.maxLineBytes,
-  });
-  return {
-    push: (chunk) => parser.push(chunk),
-    end: () => {
-      parser.end();
-      const packages: ApkPackage[] = [];
-      let malformed = 0;
-      for (const record of parser.records) {
-        const name = record.get('P');
-        const version = record.get('V');
-        if (!name || !version || /\s/.test(name)) {
-          malformed++;
-          continue;
-        }
-        const pkg: ApkPackage = { name, version };
-        const architecture = record.get('A');
-        if (architecture) pkg.architecture = architecture;
-        const origin = record.get('o');
-        if (origin) pkg.origin = origin;
-        const license = record.get('L');
-        if (license) pkg.license = license;
-        packages.push(pkg);
-      }
-      return { kind: 'apk', packages, problems: describeProblems(parser.stats, malformed) };
+    nameField: 'P',
+    versionField: 'V',
+    toPackage: (record, name, version) => {
+      const pkg: ApkPackage = { name, version };
+      const architecture = record.get('A');
+      if (architecture) pkg.architecture = architecture;
+      const origin = record.get('o');
+      if (origin) pkg.origin = origin;
+      const license = record.get('L');
+      if (license) pkg.license = license;
+      return pkg;
     },
-  };
+  });
 }

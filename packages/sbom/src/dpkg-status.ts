@@ -1,6 +1,6 @@
 import type { SbomLimits } from './limits.js';
-import { describeProblems, type FileParser } from './parsed-file.js';
-import { StanzaParser } from './stanza-parser.js';
+import { packageDatabaseParser } from './package-database.js';
+import type { FileParser } from './parsed-file.js';
 
 /** One package of a dpkg database (`/var/lib/dpkg/status` or a distroless `status.d/` file). */
 export interface DpkgPackage {
@@ -20,40 +20,25 @@ const absentStates = new Set(['not-installed', 'config-files']);
 
 /** Parses dpkg's status format as it streams; records of removed packages are left out. */
 export function dpkgStatusParser(limits: SbomLimits): FileParser {
-  const parser = new StanzaParser({
+  return packageDatabaseParser<DpkgPackage>(limits, {
+    kind: 'dpkg',
     fields: ['package', 'version', 'architecture', 'source', 'status'],
     caseInsensitive: true,
-    maxBytes: limits.maxDatabaseBytes,
-    maxRecords: limits.maxRecordsPerDatabase,
-    maxLineBytes: limits.maxLineBytes,
-  });
-  return {
-    push: (chunk) => parser.push(chunk),
-    end: () => {
-      parser.end();
-      const packages: DpkgPackage[] = [];
-      let malformed = 0;
-      for (const record of parser.records) {
-        const name = record.get('package');
-        const version = record.get('version');
-        if (!name || !version || /\s/.test(name)) {
-          malformed++;
-          continue;
-        }
-        const state = record.get('status')?.split(/\s+/)[2];
-        if (state && absentStates.has(state)) continue;
-        const pkg: DpkgPackage = { name, version };
-        const architecture = record.get('architecture');
-        if (architecture) pkg.architecture = architecture;
-        if (state) pkg.state = state;
-        const source = /^(\S+)(?:\s+\((\S+)\))?$/.exec(record.get('source') ?? '');
-        if (source?.[1]) {
-          pkg.sourceName = source[1];
-          if (source[2]) pkg.sourceVersion = source[2];
-        }
-        packages.push(pkg);
+    nameField: 'package',
+    versionField: 'version',
+    toPackage: (record, name, version) => {
+      const state = record.get('status')?.split(/\s+/)[2];
+      if (state && absentStates.has(state)) return undefined;
+      const pkg: DpkgPackage = { name, version };
+      const architecture = record.get('architecture');
+      if (architecture) pkg.architecture = architecture;
+      if (state) pkg.state = state;
+      const source = /^(\S+)(?:\s+\((\S+)\))?$/.exec(record.get('source') ?? '');
+      if (source?.[1]) {
+        pkg.sourceName = source[1];
+        if (source[2]) pkg.sourceVersion = source[2];
       }
-      return { kind: 'dpkg', packages, problems: describeProblems(parser.stats, malformed) };
+      return pkg;
     },
-  };
+  });
 }
