@@ -103,7 +103,7 @@ function fetchArgs(url, dl, format, extra = []) {
   ];
 }
 
-function isarSteps(host, dir) {
+function isarSteps(host, name, dir) {
   return [
     [
       'skopeo',
@@ -113,7 +113,7 @@ function isarSteps(host, dir) {
       '--preserve-digests',
       '--override-arch',
       'amd64',
-      `docker://${host}/bench/rootfs:v1`,
+      `docker://${host}/bench/${name}:v1`,
       `dir:${join(dir, 'dir')}`,
     ],
     [
@@ -200,9 +200,7 @@ function measureFixture(fixture, registry) {
   ];
   for (let i = 0; i < runs; i++) {
     const t = fresh(join(work, 'isar'));
-    const steps = isarSteps(registry.host, t).map((argv) =>
-      argv.map((a) => a.replace('/bench/rootfs:', `/bench/${name}:`)),
-    );
+    const steps = isarSteps(registry.host, name, t);
     const results = steps.map((argv) => measure(argv));
     rows.isar.push({
       wall: results.reduce((s, r) => s + r.wall, 0),
@@ -253,9 +251,7 @@ async function measureThrottled(fixture, registry) {
         let result;
         if (key === 'isar') {
           const t = fresh(join(work, 'isar'));
-          const steps = isarSteps(proxy.host, t).map((argv) =>
-            argv.map((a) => a.replace('/bench/rootfs:', `/bench/${name}:`)),
-          );
+          const steps = isarSteps(proxy.host, name, t);
           const parts = [];
           for (const argv of steps) parts.push(await measureAsync(argv));
           result = {
