@@ -21,6 +21,11 @@ const epoch = new Date(0);
 const fileMode = 0o444;
 const directoryMode = 0o755;
 const symlinkMode = 0o777;
+/**
+ * Bytes the archive file may have queued for writing. The default 16 KiB is less than one compressed chunk, so
+ * each chunk would wait for its write before the next is made; 1 MiB lets them overlap (bench/LIMITS.md).
+ */
+const outputBufferBytes = 1 << 20;
 
 type EntryHeader = Partial<Header> & Pick<Header, 'name'>;
 
@@ -59,7 +64,9 @@ export class TarWriter {
     this.#signal = options.signal;
     this.#pack = createPack();
     const destination =
-      typeof options.output === 'string' ? createWriteStream(options.output) : options.output;
+      typeof options.output === 'string'
+        ? createWriteStream(options.output, { highWaterMark: outputBufferBytes })
+        : options.output;
     const stages: NodeJS.ReadWriteStream[] = [this.#tarCounter];
     if (options.compressor) stages.push(options.compressor, this.#outputCounter);
     const where = typeof options.output === 'string' ? options.output : 'the output stream';

@@ -41,6 +41,12 @@ const MAX_RESUMES_TOTAL = 100;
 export const DEFAULT_STALL_MS = 120_000;
 
 /**
+ * Bytes a blob stream reads ahead of its consumer. With the default 16 KiB, less than one network chunk, every
+ * chunk waited for the consumer before the next was taken from the connection (bench/LIMITS.md).
+ */
+const readAheadBytes = 1 << 20;
+
+/**
  * Opens a blob as a verified stream. The promise settles once the first location answered (so "not found" or
  * "denied" reject here, not in the stream). The stream is hashed and size-capped as it flows; a mid-body failure
  * is resumed with `Range` at the same location; the stream errors at its end on a digest mismatch instead of
@@ -94,7 +100,7 @@ export async function openVerifiedBlob(
   );
   const readable = Readable.from(
     chunks(first.location, first.response, first.skip, verifier, descriptor, options, signal, stallMs),
-    { objectMode: false },
+    { objectMode: false, highWaterMark: readAheadBytes },
   );
   const finish = () => {
     // Stops a transfer still in flight (consumer destroyed us) and frees the slot.

@@ -15,6 +15,13 @@ export interface DownloadToFileOptions {
 }
 
 /**
+ * Bytes the partial file may have queued for writing: with the default 16 KiB each network chunk waited for its
+ * disk write before the next was read; 1 MiB lets receiving and writing overlap (~20% less wall and CPU for a
+ * download on the bench, bench/LIMITS.md).
+ */
+const writeBehindBytes = 1 << 20;
+
+/**
  * What {@link RegistryClient.downloadBlobToFile} did: the final path, and how many bytes were new or resumed.
  */
 export interface DownloadResult {
@@ -99,7 +106,11 @@ async function download(
   });
   await pipeline(
     stream,
-    createWriteStream(partial, { flags: prefix.length > 0 ? 'r+' : 'w', start: prefix.length }),
+    createWriteStream(partial, {
+      flags: prefix.length > 0 ? 'r+' : 'w',
+      start: prefix.length,
+      highWaterMark: writeBehindBytes,
+    }),
     { signal: options.signal },
   );
   // fsync through a second descriptor: flushes the file's data whichever descriptor wrote it.
