@@ -125,6 +125,9 @@ class Container(FetchMethod):
         if result is None:
             bb.fetch2.check_network_access(d, redact(" ".join(self._command(d, args))), redact(ud.url))
             result = json.loads(self._run(ud, d, args))
+        if result.get("sbomWarning"):
+            # The archive is there and good; only its SBOM is missing (e.g. <archive>.cdx.json cannot be written).
+            logger.warning(f"{redact(ud.url)}: {result['sbomWarning']}")
         if ud.digest:
             return
         index_digest = result["indexDigest"]

@@ -102,6 +102,16 @@ class ContainerFetcherTest(unittest.TestCase):
             self.fetcher.download(ud, d)
         self.assertEqual(len(bb.event.fired), 1)
 
+    def test_an_archive_whose_sbom_cannot_be_written_is_a_warning_not_a_failure(self):
+        d = self.datastore(BB_STRICT_CHECKSUM="ignore")
+        url = f"docker://{IMAGE};tag=1.0"
+        ud = self.urldata(url, d)
+        os.makedirs(os.path.join(ud.localpath + ".cdx.json", "in-the-way"))
+        with self.assertLogs("BitBake.Fetcher", level=logging.WARNING) as logs:
+            self.fetcher.download(ud, d)
+        self.assertTrue(os.path.isfile(ud.localpath))
+        self.assertIn(f"{url}: no SBOM {ud.localpath}.cdx.json: ", "\n".join(logs.output))
+
     def test_pinned_digest_downloads_without_warning_and_unpacks_as_a_hard_link(self):
         d = self.datastore(BB_STRICT_CHECKSUM="1")
         ud = self.urldata(f"docker://{IMAGE};digest={INDEX_DIGEST};tag=1.0", d)

@@ -78,6 +78,17 @@ describe('fetch', () => {
     );
   });
 
+  it('--json --quiet (as bitbake runs it): the SBOM warning is in the result, stderr stays empty', async () => {
+    const path = join(work.path, 'dl', `container-images/amd64/${localName()}_1.zst`);
+    await mkdir(join(`${path}.cdx.json`, 'in-the-way'), { recursive: true });
+    const r = await cli(['fetch', url(), '--dl-dir', 'dl', '--arch', 'amd64', '--json', '--quiet']);
+    expect(r.code).toBe(0);
+    expect(r.lines).toEqual([]);
+    const result = JSON.parse(r.stdout);
+    expect(result.path).toBe(path);
+    expect(result.sbomWarning).toMatch(new RegExp(`^no SBOM ${path.replaceAll('.', '\\.')}\\.cdx\\.json: `));
+  });
+
   it('--json: one object on stdout, events as JSON lines on stderr', async () => {
     const r = await cli(['fetch', url(), '--dl-dir', 'dl', '--arch', 'amd64', '--json']);
     expect(r.code).toBe(0);

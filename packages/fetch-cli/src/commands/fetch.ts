@@ -31,10 +31,12 @@ export interface FetchJson {
   warning?: string;
   /** `SRC_URI = "<url>;digest=..."`, when the URL has no digest. */
   srcUri?: string;
+  /** `no SBOM <path>: <reason>`, when the archive was published without the SBOM it should have. */
+  sbomWarning?: string;
 }
 
 /** The `--json` object of `fetch` for a fetch result. */
-export function fetchJson(result: FetchResult): FetchJson {
+export function fetchJson(result: FetchResult, sbomWarning?: string): FetchJson {
   return {
     path: result.path,
     reference: result.reference,
@@ -48,6 +50,7 @@ export function fetchJson(result: FetchResult): FetchJson {
     seconds: Math.round(result.seconds * 1000) / 1000,
     ...(result.warning ? { warning: result.warning } : {}),
     ...(result.srcUriLine ? { srcUri: result.srcUriLine } : {}),
+    ...(sbomWarning ? { sbomWarning } : {}),
   };
 }
 
@@ -138,6 +141,7 @@ export const fetchCommand: Command = {
     const quiet = ctx.flag('quiet');
     const reporter = createReporter(ctx.io.stderr, { quiet, json, program: ctx.program.name });
     let result: FetchResult;
+    let sbomWarning: string | undefined;
     try {
       result = await fetchImage(url, {
         dlDir: ctx.resolvePath(ctx.requireString('dl-dir')),
@@ -157,14 +161,18 @@ export const fetchCommand: Command = {
         onProgress: (event) => {
           // The warning is not progress: it shows with --quiet too (with --json it is in the result).
           if (event.type === 'warning') reporter.note(`warning: ${event.message}`);
-          if (event.type === 'sbom-failed') reporter.note(`warning: no SBOM ${event.path}: ${event.reason}`);
+          if (event.type === 'sbom-failed') {
+            // With --json --quiet (how bitbake runs us) notes are not printed: the result carries it.
+            sbomWarning = `no SBOM ${event.path}: ${event.reason}`;
+            reporter.note(`warning: ${sbomWarning}`);
+          }
           reporter.onProgress(event);
         },
       });
     } finally {
       reporter.close();
     }
-    if (json) ctx.print(JSON.stringify(fetchJson(result)));
+    if (json) ctx.print(JSON.stringify(fetchJson(result, sbomWarning)));
     else ctx.print(result.path);
     return 0;
   },
