@@ -1,5 +1,8 @@
 #!/usr/bin/env node
+import { tuneGarbageCollector } from './gc-tuning.js';
 import { main } from './index.js';
+
+tuneGarbageCollector();
 
 // Ctrl-C, and SIGTERM/SIGHUP (bitbake stopping its workers, a closed terminal), abort the running command
 // through its signal, so it removes its temp files and releases its locks; a second one ends the process at

@@ -1,9 +1,8 @@
 import type { buildConnector, Dispatcher, ProxyAgent } from 'undici';
 import { RegistryError } from '../errors/registry-error.js';
 import { urlHostPort } from './host.js';
+import { loadUndiciParts, type UndiciParts } from './undici-parts.js';
 import type { HttpTransport, HttpWire, WireRequest, WireResponse, WireSettings } from './wire.js';
-
-type Undici = typeof import('undici');
 
 /**
  * The default transport: undici (needs Node >= 20.18.1). undici itself is loaded on the first request: loading
@@ -44,7 +43,7 @@ class UndiciWire implements HttpWire {
 
   #load(): Promise<Dispatcher> {
     if (this.#closed) return Promise.reject(new Error('the registry client is closed'));
-    this.#dispatcher ??= import('undici').then(
+    this.#dispatcher ??= loadUndiciParts().then(
       (undici) => new (routingDispatcherClass(undici))(this.#settings),
     );
     return this.#dispatcher;
@@ -72,11 +71,11 @@ class UndiciWire implements HttpWire {
 }
 
 /** The dispatcher class, built on the loaded undici module (a static `extends` would load it with this file). */
-function routingDispatcherClass(undici: Undici) {
+function routingDispatcherClass(undici: UndiciParts) {
   return class RoutingDispatcher extends undici.Dispatcher {
     readonly #settings: WireSettings;
     readonly #connectors = new Map<string, buildConnector.connector>();
-    readonly #direct: InstanceType<Undici['Agent']>;
+    readonly #direct: InstanceType<UndiciParts['Agent']>;
     readonly #proxied = new Map<string, ProxyAgent>();
     #closed = false;
 
