@@ -86,6 +86,20 @@ function arriving(
   return { blob, arrived: () => arrived, completions: () => completions };
 }
 
+/** A `layerFile` that hands out arriving blobs made with `options`, and every one it handed out, in order. */
+function recordingArrivals(
+  fileOf: (layer: Descriptor) => string,
+  options: Parameters<typeof arriving>[1],
+): { layerFile: (layer: Descriptor) => ArrivingBlob; arrivals: Arrival[] } {
+  const arrivals: Arrival[] = [];
+  const layerFile = (layer: Descriptor) => {
+    const arrival = arriving(fileOf(layer), options);
+    arrivals.push(arrival);
+    return arrival.blob;
+  };
+  return { layerFile, arrivals };
+}
+
 async function layoutWith(kind: TestLayerKind) {
   const dir = out(`layout-${kind}`);
   await writeTestLayout(dir, [
@@ -103,19 +117,11 @@ describe('arriving blobs (a download still in progress)', () => {
     const { image, fileOf } = await layoutWith('gzip');
     const fromFiles = out('files.tar');
     await writeOciArchive(image, { repoTags: ['x/y:1'], output: fromFiles, layerFile: fileOf });
-    const arrivals = new Map<string, Arrival>();
+    const { layerFile, arrivals } = recordingArrivals(fileOf, { gatedComplete: true });
     const live = out('live.tar');
-    await writeOciArchive(image, {
-      repoTags: ['x/y:1'],
-      output: live,
-      layerFile: (layer) => {
-        const arrival = arriving(fileOf(layer), { gatedComplete: true });
-        arrivals.set(layer.digest, arrival);
-        return arrival.blob;
-      },
-    });
+    await writeOciArchive(image, { repoTags: ['x/y:1'], output: live, layerFile });
     expect(await readFile(live)).toEqual(await readFile(fromFiles));
-    expect([...arrivals.values()].every((a) => a.arrived() && a.completions() === 0)).toBe(true);
+    expect(arrivals.every((a) => a.arrived() && a.completions() === 0)).toBe(true);
   });
 
   it('OCI: a damaged byte in an arriving blob fails with DIGEST_MISMATCH and leaves no file', async () => {
@@ -135,17 +141,9 @@ describe('arriving blobs (a download still in progress)', () => {
     const { image, fileOf } = await layoutWith('gzip');
     const fromFiles = out('files-verified.tar');
     await writeOciArchive(image, { repoTags: ['x/y:1'], output: fromFiles, layerFile: fileOf });
-    const arrivals: Arrival[] = [];
+    const { layerFile, arrivals } = recordingArrivals(fileOf, { gatedComplete: true, verifies: {} });
     const live = out('live-verified.tar');
-    await writeOciArchive(image, {
-      repoTags: ['x/y:1'],
-      output: live,
-      layerFile: (layer) => {
-        const arrival = arriving(fileOf(layer), { gatedComplete: true, verifies: {} });
-        arrivals.push(arrival);
-        return arrival.blob;
-      },
-    });
+    await writeOciArchive(image, { repoTags: ['x/y:1'], output: live, layerFile });
     expect(await readFile(live)).toEqual(await readFile(fromFiles));
     // Each blob's verdict was asked for once, after it had streamed.
     expect(arrivals.map((a) => [a.arrived(), a.completions()])).toEqual([
@@ -169,17 +167,9 @@ describe('arriving blobs (a download still in progress)', () => {
     const { image, fileOf } = await layoutWith('gzip');
     const fromFiles = out('files.tar');
     await writeDockerArchive(image, { repoTags: ['x/y:1'], output: fromFiles, layerFile: fileOf });
-    const arrivals: Arrival[] = [];
+    const { layerFile, arrivals } = recordingArrivals(fileOf, { gatedComplete: true });
     const live = out('live.tar');
-    const result = await writeDockerArchive(image, {
-      repoTags: ['x/y:1'],
-      output: live,
-      layerFile: (layer) => {
-        const arrival = arriving(fileOf(layer), { gatedComplete: true });
-        arrivals.push(arrival);
-        return arrival.blob;
-      },
-    });
+    const result = await writeDockerArchive(image, { repoTags: ['x/y:1'], output: live, layerFile });
     expect(await readFile(live)).toEqual(await readFile(fromFiles));
     expect(result.layers.every((layer) => layer.streamed)).toBe(true);
     expect(result.restarts).toBe(0);
@@ -221,17 +211,9 @@ describe('arriving blobs (a download still in progress)', () => {
       const { image, fileOf } = await layoutWith(kind);
       const fromFiles = out('files.tar');
       await writeDockerArchive(image, { repoTags: ['x/y:1'], output: fromFiles, layerFile: fileOf });
-      const arrivals: Arrival[] = [];
+      const { layerFile, arrivals } = recordingArrivals(fileOf, { tail });
       const live = out('live.tar');
-      await writeDockerArchive(image, {
-        repoTags: ['x/y:1'],
-        output: live,
-        layerFile: (layer) => {
-          const arrival = arriving(fileOf(layer), { tail });
-          arrivals.push(arrival);
-          return arrival.blob;
-        },
-      });
+      await writeDockerArchive(image, { repoTags: ['x/y:1'], output: live, layerFile });
       expect(await readFile(live)).toEqual(await readFile(fromFiles));
       expect(arrivals.every((a) => a.completions() === 1 && !a.arrived())).toBe(true);
     }
