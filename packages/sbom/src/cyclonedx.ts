@@ -91,15 +91,14 @@ export function buildCycloneDx(
   }
 
   // The serial number names this document: derive it from everything else, so equal content, equal serial.
-  const unserialized = serialize(bom);
-  bom.serialNumber = contentUuid(unserialized);
-  return serialize(bom);
-}
-
-function serialize(bom: ModelTypes.Bom): string {
+  // Added to the serialized text's object (after specVersion, where the library puts it) rather than
+  // serializing twice.
   const { Serialize, Spec } = cycloneDxLibrary();
   const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
-  return `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`;
+  const unnumbered = serializer.serialize(bom, { sortLists: true });
+  const { $schema, bomFormat, specVersion, ...rest } = JSON.parse(unnumbered);
+  const serialNumber = contentUuid(unnumbered);
+  return `${JSON.stringify({ $schema, bomFormat, specVersion, serialNumber, ...rest }, null, 2)}\n`;
 }
 
 function imageToComponent(image: ImageDescription): ModelTypes.Component {

@@ -43,6 +43,24 @@ describe('image paths', () => {
     expect(pathRole(path)).toBe(role);
   });
 
+  it.each([
+    ['./usr/lib/x86_64-linux-gnu/libc.so.6', false],
+    ['usr/bin/ls', false],
+    ['usr/share/doc/libc6/changelog.Debian.gz', false],
+    ['usr/share/docs/x', false],
+    ['var/lib/dpkg/status.d/base/x', false],
+    ['var/lib/dpkg/info/libc6.list', false],
+    ['./usr/share/doc/libc6/copyright', true],
+    ['usr/share/doc/libc6/', true],
+    ['/var/lib/dpkg/status.d/base', true],
+    ['./etc/', true],
+    ['./', true],
+    ['usr/lib/.wh.os-release', true],
+    ['usr//lib/os-release', true],
+  ])('mayMatter(%s) is %s', (name, expected) => {
+    expect(mayMatter(name)).toBe(expected);
+  });
+
   it('mayMatter is false only for names that do not matter (the pre-filter loses nothing)', () => {
     const name = fc
       .tuple(

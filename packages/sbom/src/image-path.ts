@@ -70,20 +70,38 @@ export function pathRole(path: string): PathRole | undefined {
   return undefined;
 }
 
-/** Every path {@link pathRole} knows, as one expression: tested on raw tar names before any other work. */
-const knownPaths =
-  /^(?:|etc(?:\/os-release)?|lib(?:\/apk(?:\/db(?:\/installed)?)?)?|usr(?:\/lib(?:\/os-release|\/apk(?:\/db(?:\/installed)?)?)?|\/share(?:\/doc(?:\/[^/]+(?:\/copyright)?)?)?)?|var(?:\/lib(?:\/dpkg(?:\/status(?:\.d(?:\/[^/]+)?)?)?)?)?)\/?$/;
+/** The paths {@link pathRole} knows by name. */
+const named = new Set([...Object.keys(exact), ...ancestors]);
+const DOC = 'usr/share/doc/';
+const STATUS_D = 'var/lib/dpkg/status.d/';
 
 /**
  * A quick, exact pre-filter for tar entry names: false only when {@link pathRole} of the normalized name is
- * undefined and the name is no whiteout. Most of a layer's entries end here, before normalization.
+ * undefined and the name is no whiteout. Most of a layer's entries end here, before normalization. Plain
+ * string tests: one regular expression for all the known paths cost ~1 us a name, most of the header walk.
  */
 export function mayMatter(name: string): boolean {
-  let path = name;
-  while (path.startsWith('./')) path = path.slice(2);
-  while (path.startsWith('/')) path = path.slice(1);
+  let start = 0;
+  for (;;) {
+    if (name.startsWith('./', start)) start += 2;
+    else if (name.charCodeAt(start) === 0x2f) start += 1;
+    else break;
+  }
   // Whiteouts, and names that normalization would change (`a//b`, `a/./b`, `..`): the slow, exact path.
-  if (path.includes('.wh.') || path.includes('//') || path.includes('/.') || path.startsWith('.'))
+  if (
+    name.charCodeAt(start) === 0x2e ||
+    name.includes('/.', start) ||
+    name.includes('//', start) ||
+    name.includes('.wh.', start)
+  )
     return true;
-  return knownPaths.test(path);
+  const end = name.endsWith('/') ? name.length - 1 : name.length;
+  const path = start === 0 && end === name.length ? name : name.slice(start, end);
+  if (named.has(path)) return true;
+  if (path.startsWith(DOC)) {
+    // usr/share/doc/<pkg> or usr/share/doc/<pkg>/copyright
+    const slash = path.indexOf('/', DOC.length);
+    return slash === -1 || path.slice(slash + 1) === 'copyright';
+  }
+  return path.startsWith(STATUS_D) && !path.includes('/', STATUS_D.length);
 }

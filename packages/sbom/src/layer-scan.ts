@@ -40,9 +40,12 @@ export class LayerScan {
         this.#finishFile = handled.finish;
         return handled.sink;
       },
-      () => {
-        this.#finishFile?.();
-        this.#finishFile = undefined;
+      {
+        wants: mayMatter,
+        onEntryEnd: () => {
+          this.#finishFile?.();
+          this.#finishFile = undefined;
+        },
       },
     );
   }
@@ -83,12 +86,12 @@ export async function scanLayerTar(
   return scan.end();
 }
 
+/** An entry whose name {@link mayMatter}: what it changes in the delta, and a parser for its data if wanted. */
 function handleEntry(
   delta: LayerDelta,
   header: TarHeader,
   limits: SbomLimits,
 ): { sink?: DataSink; finish?: () => void } {
-  if (!mayMatter(header.name)) return {};
   const path = normalizeImagePath(header.name);
   const slash = path.lastIndexOf('/');
   const dir = slash === -1 ? '' : path.slice(0, slash);

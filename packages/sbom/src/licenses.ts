@@ -1,12 +1,6 @@
-import type { Contrib, Models } from '@cyclonedx/cyclonedx-library';
+import type { Models } from '@cyclonedx/cyclonedx-library';
 import parseSpdxExpression from 'spdx-expression-parse';
 import { cycloneDxLibrary } from './library.js';
-
-let licenseFactory: Contrib.License.Factories.LicenseFactory | undefined;
-const factory = () =>
-  (licenseFactory ??= new (cycloneDxLibrary().Contrib.License.Factories.LicenseFactory)((expression) => {
-    parseSpdxExpression(expression);
-  }));
 
 /** Whether `expression` is a valid SPDX license expression (ids and exceptions on SPDX's lists). */
 export function isSpdxExpression(expression: string): boolean {
@@ -24,20 +18,21 @@ export function isSpdxExpression(expression: string): boolean {
  * one, by name as written when not (CycloneDX does not allow an expression beside named licenses).
  */
 export function componentLicenses(spdx: readonly string[], unmapped: readonly string[]): Models.License[] {
-  const valid = spdx.filter(isSpdxExpression);
-  const invalid = spdx.filter((expression) => !isSpdxExpression(expression));
-  const names = [...unmapped, ...invalid];
+  const { Models, SPDX } = cycloneDxLibrary();
+  const valid: string[] = [];
+  const names = [...unmapped];
+  for (const expression of spdx) (isSpdxExpression(expression) ? valid : names).push(expression);
   if (names.length === 0 && valid.length > 0) {
     const joined = valid.length === 1 ? (valid[0] as string) : valid.map(parenthesize).join(' AND ');
-    return [factory().makeExpression(joined)];
+    return [new Models.LicenseExpression(joined)];
   }
   return [
-    ...valid.map((expression) =>
-      /\s/.test(expression)
-        ? new (cycloneDxLibrary().Models.NamedLicense)(expression)
-        : factory().makeDisjunctive(expression),
-    ),
-    ...names.map((name) => new (cycloneDxLibrary().Models.NamedLicense)(name)),
+    ...valid.map((expression) => {
+      // An id on CycloneDX's SPDX list as such; an expression (or an id it lacks) by name.
+      const id = /\s/.test(expression) ? undefined : SPDX.fixupSpdxId(expression);
+      return id ? new Models.SpdxLicense(id) : new Models.NamedLicense(expression);
+    }),
+    ...names.map((name) => new Models.NamedLicense(name)),
   ];
 }
 

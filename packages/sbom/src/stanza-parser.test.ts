@@ -71,6 +71,15 @@ describe('StanzaParser', () => {
     );
   });
 
+  it('counts indented lines before any field of their paragraph as malformed, however split', () => {
+    const bytes = Buffer.from('Package: a\n\n indented\n\tmore\nPackage: b\n long description\n');
+    const whole = parse([bytes]);
+    expect(whole.records).toEqual([{ package: 'a' }, { package: 'b' }]);
+    expect(whole.stats.malformedLines).toBe(2);
+    for (let cut = 1; cut < bytes.length; cut++)
+      expect(parse([bytes.subarray(0, cut), bytes.subarray(cut)])).toEqual(whole);
+  });
+
   it('stops at the byte cap and drops the cut line', () => {
     const { records, stats } = parse([Buffer.from(text)], { maxBytes: 24 });
     expect(stats.truncated).toBe(true);

@@ -26,9 +26,15 @@ export interface StanzaStats {
   bytes: number;
 }
 
-const NEWLINE = 0x0a;
 const SPACE = 0x20;
 const TAB = 0x09;
+const CR = 0x0d;
+const HASH = 0x23;
+
+/** Space, tab, CR, vertical tab, form feed: what makes a line blank. */
+function isBlank(code: number): boolean {
+  return code === SPACE || code === TAB || code === CR || code === 0x0b || code === 0x0c;
+}
 
 export class StanzaParser {
   readonly records: Stanza[] = [];
@@ -60,20 +66,64 @@ export class StanzaParser {
       chunk = chunk.subarray(0, room);
     }
     this.stats.bytes += chunk.length;
+    // Lines are looked at in a latin1 view of the bytes (one character a byte, so positions are byte offsets);
+    // only kept values are decoded as UTF-8.
+    const text = chunk.toString('latin1');
     let start = 0;
-    for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
-      // A line whole in this chunk is looked at in place: no copy, and continuation lines (most of the bytes
-      // of a status or copyright file) are never decoded.
-      if (this.#partialBytes === 0 && !this.#skippingLongLine && !this.#skippingContinuation)
-        this.#wholeLine(chunk, start, end);
-      else {
-        this.#take(chunk.subarray(start, end));
-        this.#endLine();
-      }
-      start = end + 1;
+    if (this.#partialBytes > 0 || this.#skippingLongLine || this.#skippingContinuation) {
+      // The end of a line that began in an earlier chunk.
+      const newline = text.indexOf('\n');
+      const end = newline === -1 ? text.length : newline;
+      this.#take(chunk.subarray(0, end), text, 0, end);
+      if (newline === -1) return !this.stats.truncated;
+      this.#endLine();
+      start = newline + 1;
     }
-    if (start < chunk.length) this.#take(chunk.subarray(start));
+    const lastNewline = text.lastIndexOf('\n');
+    if (lastNewline >= start) {
+      this.#wholeLines(chunk, text, start, lastNewline + 1);
+      start = lastNewline + 1;
+    }
+    if (start < chunk.length) this.#take(chunk.subarray(start), text, start, chunk.length);
     return !this.stats.truncated;
+  }
+
+  /**
+   * The lines of `text[from..to)`, all ending with a newline. A regular expression finds the newlines that
+   * start a line other than a continuation (descriptions, license texts: most of a status or copyright file),
+   * so those are skipped in native code; JavaScript looks only at fields, blank lines and the like. A loop
+   * over every line cost more CPU (most of it compiling that loop) than the rest of a layer's scan.
+   */
+  #wholeLines(chunk: Buffer, text: string, from: number, to: number): void {
+    let end = text.indexOf('\n', from);
+    this.#wholeLine(chunk, text, from, end);
+    let expected = end + 1;
+    const starts = /\n(?![ \t]+[^ \t\r\v\f\n])/g;
+    starts.lastIndex = end;
+    for (let match = starts.exec(text); match !== null; match = starts.exec(text)) {
+      const start = match.index + 1;
+      if (start >= to) break;
+      // What was skipped are continuation lines; before any field of their paragraph they are malformed.
+      if (start > expected && !this.#sawField) this.#skippedBeforeField(text, expected, start);
+      end = text.indexOf('\n', start);
+      this.#wholeLine(chunk, text, start, end);
+      expected = end + 1;
+      starts.lastIndex = end;
+    }
+    if (to > expected && !this.#sawField) this.#skippedBeforeField(text, expected, to);
+  }
+
+  #wholeLine(chunk: Buffer, text: string, start: number, end: number): void {
+    if (this.#isContinuation(text, start, end)) return;
+    if (end - start > this.#options.maxLineBytes) this.stats.malformedLines++;
+    else this.#line(chunk, text, start, end > start && text.charCodeAt(end - 1) === CR ? end - 1 : end);
+  }
+
+  /** Indented lines with no field before them in their paragraph: malformed, each of them. */
+  #skippedBeforeField(text: string, from: number, to: number): void {
+    this.#inParagraph = true;
+    for (let at = text.indexOf('\n', from); at !== -1 && at < to; at = text.indexOf('\n', at + 1))
+      this.stats.malformedLines++;
   }
 
   /** Ends the input: a last line without newline and a last record count. */
@@ -88,39 +138,26 @@ export class StanzaParser {
     return this.#options.caseInsensitive ? name.toLowerCase() : name;
   }
 
-  /** Whether the line starting at `start` continues a field: a space or tab first, and not blank. */
-  #isContinuation(bytes: Buffer, start: number, end: number): boolean {
+  /** Whether the line `text[start..end)` continues a field: a space or tab first, and not blank. */
+  #isContinuation(text: string, start: number, end: number): boolean {
     if (!this.#sawField) return false;
-    const first = bytes[start];
+    const first = text.charCodeAt(start);
     if (first !== SPACE && first !== TAB) return false;
-    for (let i = start + 1; i < end; i++) {
-      const byte = bytes[i];
-      if (byte !== SPACE && byte !== TAB && byte !== 0x0d) return true;
-    }
+    for (let i = start + 1; i < end; i++) if (!isBlank(text.charCodeAt(i))) return true;
     // Blank so far: a paragraph separator if it stays blank; decided when the line ends.
     return false;
   }
 
-  #wholeLine(chunk: Buffer, start: number, end: number): void {
-    if (this.#isContinuation(chunk, start, end)) return;
-    if (end - start > this.#options.maxLineBytes) {
-      this.stats.malformedLines++;
-      return;
-    }
-    const line = chunk.toString('utf8', start, end);
-    this.#line(line.endsWith('\r') ? line.slice(0, -1) : line);
-  }
-
-  #take(piece: Buffer): void {
+  #take(piece: Buffer, text: string, start: number, end: number): void {
     if (this.#skippingLongLine || this.#skippingContinuation || piece.length === 0) return;
-    if (this.#partialBytes === 0 && this.#isContinuation(piece, 0, piece.length)) {
+    if (this.#partialBytes === 0 && this.#isContinuation(text, start, end)) {
       this.#skippingContinuation = true;
       return;
     }
     if (this.#partialBytes + piece.length > this.#options.maxLineBytes) {
       // A long continuation line (a license paragraph) is skipped like any other, not counted as malformed.
       const head = Buffer.concat([...this.#partial, piece]);
-      if (this.#isContinuation(head, 0, head.length)) {
+      if (this.#isContinuation(head.toString('latin1'), 0, head.length)) {
         this.#skippingContinuation = true;
         this.#partial = [];
         this.#partialBytes = 0;
@@ -145,31 +182,42 @@ export class StanzaParser {
       this.stats.malformedLines++;
       return;
     }
-    const line = Buffer.concat(this.#partial, this.#partialBytes).toString('utf8').replace(/\r$/, '');
+    const line = Buffer.concat(this.#partial, this.#partialBytes);
     this.#partial = [];
     this.#partialBytes = 0;
-    this.#line(line);
+    const text = line.toString('latin1');
+    this.#line(line, text, 0, text.charCodeAt(line.length - 1) === CR ? line.length - 1 : line.length);
   }
 
-  #line(line: string): void {
-    if (line.trim() === '') {
+  /** One line, `bytes[start..end)` (`text` is the same bytes as latin1), without its CR LF. */
+  #line(bytes: Buffer, text: string, start: number, end: number): void {
+    let blank = true;
+    for (let i = start; i < end && blank; i++) blank = isBlank(text.charCodeAt(i));
+    if (blank) {
       this.#finishRecord();
       return;
     }
     this.#inParagraph = true;
-    if (line.startsWith('#')) return;
+    const first = text.charCodeAt(start);
+    if (first === HASH) return;
     // Continuation of the previous field's value: descriptions, license texts. Not kept.
-    if ((line.startsWith(' ') || line.startsWith('\t')) && this.#sawField) return;
-    const colon = line.indexOf(':');
-    if (colon <= 0 || /\s/.test(line.slice(0, colon))) {
+    if ((first === SPACE || first === TAB) && this.#sawField) return;
+    const colon = text.indexOf(':', start);
+    if (colon <= start || colon >= end) {
       this.stats.malformedLines++;
       return;
     }
+    for (let i = start; i < colon; i++)
+      if (isBlank(text.charCodeAt(i))) {
+        this.stats.malformedLines++;
+        return;
+      }
     this.#sawField = true;
-    const key = this.#key(line.slice(0, colon));
+    // Field names are ASCII (deb822): the latin1 view is their text.
+    const key = this.#key(text.slice(start, colon));
     if (!this.#fields.has(key)) return;
     this.#current ??= new Map();
-    if (!this.#current.has(key)) this.#current.set(key, line.slice(colon + 1).trim());
+    if (!this.#current.has(key)) this.#current.set(key, bytes.toString('utf8', colon + 1, end).trim());
   }
 
   #finishRecord(): void {

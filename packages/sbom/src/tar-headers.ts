@@ -1,7 +1,11 @@
 /**
  * A streaming reader of tar headers (ustar, GNU long names, pax) that never makes a stream per entry: the
- * caller sees each header and, only for the entries it asks for, the data; everything else is skipped by
- * counting bytes. Scanning a layer for a few files then costs little more than the bytes passing by.
+ * caller sees the headers it wants and, only for the entries it asks for, the data; everything else is skipped
+ * by counting bytes. Scanning a layer for a few files then costs little more than the bytes passing by.
+ *
+ * Code that runs once per fetch, much of it before V8 has optimized it: the reader's state is held in locals
+ * while a chunk is walked, data nobody reads is counted past with its padding, and an entry whose name the
+ * caller does not want ends at its name.
  */
 export interface TarHeader {
   name: string;
@@ -14,6 +18,16 @@ export interface TarHeader {
 /** What the caller does with an entry's data: nothing, or a function fed its chunks. */
 export type DataSink = ((chunk: Buffer) => void) | undefined;
 
+export interface TarHeaderReaderOptions {
+  /**
+   * A quick test on an entry's name (latin1-decoded: exact for ASCII names, and only ASCII names can be
+   * wanted) before anything else is made of it; false skips the entry. Default: every entry.
+   */
+  wants?: (name: string) => boolean;
+  /** Called when the data of an entry handed to `onEntry` has all been seen. */
+  onEntryEnd?: () => void;
+}
+
 export class TarFormatError extends Error {
   override readonly name = 'TarFormatError';
 }
@@ -21,24 +35,33 @@ export class TarFormatError extends Error {
 const BLOCK = 512;
 /** Bytes of a pax or GNU long-name entry kept; longer ones are not names anyone needs. */
 const MAX_META = 1 << 20;
+const ZERO_BLOCK = Buffer.alloc(BLOCK);
+const USTAR = Buffer.from('ustar', 'latin1');
+
+type MetaKind = 'x' | 'L' | 'K' | 'g';
 
 export class TarHeaderReader {
   readonly #onEntry: (header: TarHeader) => DataSink;
   readonly #onEnd: (() => void) | undefined;
+  readonly #wants: ((name: string) => boolean) | undefined;
+  /** A header split between chunks, gathered. */
   #header = Buffer.alloc(BLOCK);
   #headerFill = 0;
-  /** Data bytes left of the current entry, then padding. */
+  /** Data bytes left of the current entry, then its padding. */
   #dataLeft = 0;
   #padLeft = 0;
   #sink: DataSink;
+  /** The data of the current entry goes to onEntryEnd when it ends (an entry handed to onEntry). */
+  #handed = false;
   #meta: Buffer[] | undefined;
-  #metaKind: 'x' | 'L' | 'K' | undefined;
-  #pending: { path?: string; linkpath?: string; size?: number } = {};
+  #metaKind: MetaKind | undefined;
+  #pending: { path?: string; linkpath?: string; size?: number } | undefined;
   #done = false;
 
-  constructor(onEntry: (header: TarHeader) => DataSink, onEntryEnd?: () => void) {
+  constructor(onEntry: (header: TarHeader) => DataSink, options: TarHeaderReaderOptions = {}) {
     this.#onEntry = onEntry;
-    this.#onEnd = onEntryEnd;
+    this.#onEnd = options.onEntryEnd;
+    this.#wants = options.wants;
   }
 
   /** Whether the end-of-archive block was seen (what follows is padding). */
@@ -47,33 +70,56 @@ export class TarHeaderReader {
   }
 
   push(chunk: Buffer): void {
+    const length = chunk.length;
     let offset = 0;
-    while (offset < chunk.length && !this.#done) {
-      if (this.#dataLeft > 0) {
-        const take = Math.min(this.#dataLeft, chunk.length - offset);
-        const piece = chunk.subarray(offset, offset + take);
-        if (this.#meta) this.#keepMeta(piece);
-        else this.#sink?.(piece);
-        this.#dataLeft -= take;
-        offset += take;
-        if (this.#dataLeft === 0) this.#endData();
+    let dataLeft = this.#dataLeft;
+    let padLeft = this.#padLeft;
+    while (offset < length && !this.#done) {
+      if (dataLeft > 0 || padLeft > 0) {
+        if (dataLeft > 0 && (this.#meta !== undefined || this.#sink !== undefined)) {
+          const take = Math.min(dataLeft, length - offset);
+          const piece = chunk.subarray(offset, offset + take);
+          if (this.#meta) this.#keepMeta(piece);
+          else this.#sink?.(piece);
+          dataLeft -= take;
+          offset += take;
+          if (dataLeft === 0) {
+            this.#dataLeft = 0;
+            this.#endData();
+          }
+          continue;
+        }
+        // Data nobody reads and padding: counted past together.
+        const skip = Math.min(dataLeft + padLeft, length - offset);
+        offset += skip;
+        if (skip >= dataLeft) {
+          padLeft -= skip - dataLeft;
+          if (dataLeft > 0) {
+            dataLeft = 0;
+            this.#dataLeft = 0;
+            this.#endData();
+          }
+        } else dataLeft -= skip;
         continue;
       }
-      if (this.#padLeft > 0) {
-        const take = Math.min(this.#padLeft, chunk.length - offset);
-        this.#padLeft -= take;
+      if (this.#headerFill === 0 && length - offset >= BLOCK) {
+        // The usual case: the whole header is in this chunk.
+        this.#parseHeader(chunk, offset);
+        offset += BLOCK;
+      } else {
+        const take = Math.min(BLOCK - this.#headerFill, length - offset);
+        chunk.copy(this.#header, this.#headerFill, offset, offset + take);
+        this.#headerFill += take;
         offset += take;
-        continue;
-      }
-      const take = Math.min(BLOCK - this.#headerFill, chunk.length - offset);
-      chunk.copy(this.#header, this.#headerFill, offset, offset + take);
-      this.#headerFill += take;
-      offset += take;
-      if (this.#headerFill === BLOCK) {
+        if (this.#headerFill < BLOCK) continue;
         this.#headerFill = 0;
-        this.#parseHeader();
+        this.#parseHeader(this.#header, 0);
       }
+      dataLeft = this.#dataLeft;
+      padLeft = this.#padLeft;
     }
+    this.#dataLeft = dataLeft;
+    this.#padLeft = padLeft;
   }
 
   /** The input ended: fails when it ended inside an entry. */
@@ -88,72 +134,96 @@ export class TarHeaderReader {
     if (size < MAX_META) kept.push(Buffer.from(piece.subarray(0, MAX_META - size)));
   }
 
+  /** The current entry's data has been seen (or skipped). */
   #endData(): void {
     if (this.#meta) {
       const bytes = Buffer.concat(this.#meta);
-      const text = bytes.toString('utf8');
-      if (this.#metaKind === 'x') this.#pending = { ...this.#pending, ...parsePax(bytes) };
-      else if (this.#metaKind === 'L') this.#pending.path = text.replace(/\0.*$/s, '');
-      else this.#pending.linkpath = text.replace(/\0.*$/s, '');
+      this.#pending ??= {};
+      const pending = this.#pending;
+      // A global pax header ('g') sets defaults no layer relies on for names: read and dropped.
+      if (this.#metaKind === 'x') Object.assign(pending, parsePax(bytes));
+      else if (this.#metaKind === 'L') pending.path = cutAtNul(bytes.toString('utf8'));
+      else if (this.#metaKind === 'K') pending.linkpath = cutAtNul(bytes.toString('utf8'));
       this.#meta = undefined;
       this.#metaKind = undefined;
       return;
     }
     this.#sink = undefined;
-    this.#onEnd?.();
+    if (this.#handed) {
+      this.#handed = false;
+      this.#onEnd?.();
+    }
   }
 
-  #parseHeader(): void {
-    const h = this.#header;
-    let sum = 0;
-    for (let i = 0; i < BLOCK; i++) sum += h[i] as number;
-    if (sum === 0) {
+  /** Reads the header block at `h[at..at+512)`. */
+  #parseHeader(h: Buffer, at: number): void {
+    if (h[at] === 0 && ZERO_BLOCK.compare(h, at, at + BLOCK) === 0) {
       // The first zero block ends the archive (tar writes two; the second is padding to us).
       this.#done = true;
       return;
     }
-    // The checksum counts its own field as spaces.
-    let own = 0;
-    for (let i = 148; i < 156; i++) own += h[i] as number;
-    if (sum - own + 8 * 0x20 !== readNumber(h.subarray(148, 156)))
+    // Every layer tool writes ustar or GNU headers: their magic, and octal fields that parse, tell a header
+    // from other bytes. Only a header without it (pre-POSIX tar) has its checksum summed: 512 bytes in
+    // JavaScript for each of a layer's thousands of entries cost more than the rest of the header.
+    const magic = USTAR.compare(h, at + 257, at + 262) === 0 ? h[at + 262] : -1;
+    const posix = magic === 0;
+    if (magic !== 0 && magic !== 0x20 && !checksumMatches(h, at))
       throw new TarFormatError('a tar header has a bad checksum');
-    const flag = String.fromCharCode(h[156] as number);
-    const meta = flag === 'x' || flag === 'L' || flag === 'K' || flag === 'g';
-    // A pax `size` is for the entry after the pax header, never for another meta entry.
-    const size = (meta ? undefined : this.#pending.size) ?? readNumber(h.subarray(124, 136));
-    const padding = (BLOCK - (size % BLOCK)) % BLOCK;
-    if (meta) {
-      this.#dataLeft = size;
-      this.#padLeft = padding;
-      // A global pax header ('g') sets defaults no layer relies on for names: read and dropped.
+    const flag = h[at + 156] as number;
+    const pending = this.#pending;
+    this.#pending = undefined;
+    if (flag === 0x78 || flag === 0x4c || flag === 0x4b || flag === 0x67) {
+      // pax 'x' / 'g', GNU long name 'L' / long link 'K': their data describes the next entry.
+      const size = readNumber(h, at + 124, 12);
+      this.#pending = pending;
       this.#meta = [];
-      this.#metaKind = flag === 'g' ? undefined : flag;
-      if (flag === 'g') this.#meta = undefined;
+      this.#metaKind = String.fromCharCode(flag) as MetaKind;
+      this.#dataLeft = size;
+      this.#padLeft = padding(size);
       if (size === 0) this.#endData();
       return;
     }
-    const ustar = h.toString('latin1', 257, 263) === 'ustar\0';
-    const prefix = ustar ? cString(h, 345, 155) : '';
-    const rawName = cString(h, 0, 100);
-    const name = this.#pending.path ?? (prefix ? `${prefix}/${rawName}` : rawName);
-    const linkname = this.#pending.linkpath ?? cString(h, 157, 100);
-    this.#pending = {};
-    const type =
-      flag === '0' || flag === '\0' || flag === '7'
-        ? 'file'
-        : flag === '1'
-          ? 'link'
-          : flag === '2'
-            ? 'symlink'
-            : flag === '5'
-              ? 'directory'
-              : 'other';
+    const type = entryType(flag);
     // Only regular files have data in the archive for our purposes; others' size field is skipped the same way.
-    const dataSize = type === 'link' || type === 'symlink' || type === 'directory' ? 0 : size;
-    this.#sink = this.#onEntry({ name, type, size: dataSize, linkname });
-    this.#dataLeft = dataSize;
-    this.#padLeft = dataSize === 0 ? 0 : padding;
-    if (dataSize === 0) this.#endData();
+    const size =
+      type === 'link' || type === 'symlink' || type === 'directory'
+        ? 0
+        : (pending?.size ?? readNumber(h, at + 124, 12));
+    this.#dataLeft = size;
+    this.#padLeft = padding(size);
+    let name = pending?.path;
+    if (name === undefined) {
+      name = cString(h, at, 100);
+      // POSIX ustar (not GNU) keeps a prefix for long names at 345.
+      if (posix && h[at + 345] !== 0) name = `${cString(h, at + 345, 155)}/${name}`;
+    }
+    if (this.#wants && !this.#wants(name)) return;
+    const linkname =
+      type === 'link' || type === 'symlink' ? (pending?.linkpath ?? cString(h, at + 157, 100)) : '';
+    this.#sink = this.#onEntry({ name, type, size, linkname });
+    this.#handed = true;
+    if (size === 0) this.#endData();
+  }
+}
+
+function padding(size: number): number {
+  return (BLOCK - (size % BLOCK)) % BLOCK;
+}
+
+function entryType(flag: number): TarHeader['type'] {
+  switch (flag) {
+    case 0x30: // '0'
+    case 0x00:
+    case 0x37: // '7' contiguous file
+      return 'file';
+    case 0x31:
+      return 'link';
+    case 0x32:
+      return 'symlink';
+    case 0x35:
+      return 'directory';
+    default:
+      return 'other';
   }
 }
 
@@ -162,20 +232,42 @@ function cString(block: Buffer, start: number, length: number): string {
   return block.toString('utf8', start, end === -1 || end > start + length ? start + length : end);
 }
 
-/** Octal digits (space/NUL terminated), or GNU's base-256 for sizes over 8 GiB. */
-function readNumber(field: Buffer): number {
-  if (((field[0] as number) & 0x80) !== 0) {
-    let value = (field[0] as number) & 0x7f;
-    for (let i = 1; i < field.length; i++) value = value * 256 + (field[i] as number);
+function cutAtNul(text: string): string {
+  const nul = text.indexOf('\0');
+  return nul === -1 ? text : text.slice(0, nul);
+}
+
+/**
+ * A numeric field: octal digits, leading spaces allowed, ended by a space or NUL (or the field's end); GNU's
+ * base-256 (high bit set) for sizes over 8 GiB.
+ */
+function readNumber(h: Buffer, start: number, length: number): number {
+  const end = start + length;
+  if (((h[start] as number) & 0x80) !== 0) {
+    let value = (h[start] as number) & 0x7f;
+    for (let i = start + 1; i < end; i++) value = value * 256 + (h[i] as number);
     return value;
   }
-  const text = field
-    .toString('latin1')
-    .replace(/[\0 ].*$/s, '')
-    .trim();
-  if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) throw new TarFormatError(`a tar header has a malformed number "${text}"`);
-  return Number.parseInt(text, 8);
+  let i = start;
+  while (i < end && h[i] === 0x20) i++;
+  let value = 0;
+  for (; i < end; i++) {
+    const byte = h[i] as number;
+    if (byte === 0 || byte === 0x20) break;
+    if (byte < 0x30 || byte > 0x37)
+      throw new TarFormatError(
+        `a tar header has a malformed number "${cutAtNul(h.toString('latin1', start, end))}"`,
+      );
+    value = value * 8 + (byte - 0x30);
+  }
+  return value;
+}
+
+/** The header checksum: the sum of its bytes with the checksum field counted as spaces. */
+function checksumMatches(h: Buffer, at: number): boolean {
+  let sum = 8 * 0x20;
+  for (let i = 0; i < BLOCK; i++) if (i < 148 || i >= 156) sum += h[at + i] as number;
+  return sum === readNumber(h, at + 148, 8);
 }
 
 /** pax records: `<length> <key>=<value>\n`, the length in bytes; only path, linkpath and size matter here. */

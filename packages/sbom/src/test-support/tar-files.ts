@@ -10,6 +10,11 @@ export type TarEntry =
 
 /** Writes a small layer tar (fixed times and owners) to `file`. */
 export async function writeTar(file: string, entries: readonly TarEntry[]): Promise<void> {
+  await writeFile(file, await tarBytes(entries));
+}
+
+/** A small layer tar (fixed times and owners), as tar-stream packs it (ustar, pax for long names). */
+export async function tarBytes(entries: readonly TarEntry[]): Promise<Buffer> {
   const packer = pack();
   const chunks: Buffer[] = [];
   packer.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
@@ -26,5 +31,5 @@ export async function writeTar(file: string, entries: readonly TarEntry[]): Prom
   }
   packer.finalize();
   await done;
-  await writeFile(file, Buffer.concat(chunks));
+  return Buffer.concat(chunks);
 }
