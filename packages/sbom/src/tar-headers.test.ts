@@ -13,20 +13,21 @@ interface Seen extends TarHeader {
 
 /** Every entry the reader hands out (all, or those `wants` lets through), with the data of each. */
 function read(chunks: readonly Buffer[], wants?: (name: string) => boolean): Seen[] {
-  const seen: Seen[] = [];
+  const seen: { header: TarHeader; pieces: Buffer[] }[] = [];
   const reader = new TarHeaderReader(
     (header) => {
-      const entry = { ...header, data: '' };
-      seen.push(entry);
+      const pieces: Buffer[] = [];
+      seen.push({ header, pieces });
       return (piece) => {
-        entry.data += piece.toString('utf8');
+        pieces.push(Buffer.from(piece));
       };
     },
     wants ? { wants } : {},
   );
   for (const chunk of chunks) reader.push(chunk);
   reader.end();
-  return seen;
+  // Decoded whole: a split may fall inside a multi-byte character.
+  return seen.map(({ header, pieces }) => ({ ...header, data: Buffer.concat(pieces).toString('utf8') }));
 }
 
 function splitAt(bytes: Buffer, cuts: number[]): Buffer[] {
@@ -64,7 +65,12 @@ describe('TarHeaderReader', () => {
       fc.property(fc.array(fc.integer({ min: 1, max: bytes.length - 1 }), { maxLength: 12 }), (cuts) => {
         expect(read(splitAt(bytes, cuts))).toEqual(expected);
       }),
+      { numRuns: 300 },
     );
+    // Inside the UTF-8 name's data ('ü' is 2 bytes), and around every header of it.
+    const at = bytes.indexOf(Buffer.from('ü\n'));
+    for (const cut of [at + 1, at - 512, at - 511, at - 1])
+      expect(read(splitAt(bytes, [cut]))).toEqual(expected);
   });
 
   it('hands out only the entries `wants` lets through, with their data', async () => {
