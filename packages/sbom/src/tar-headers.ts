@@ -20,8 +20,8 @@ export type DataSink = ((chunk: Buffer) => void) | undefined;
 
 export interface TarHeaderReaderOptions {
   /**
-   * A quick test on an entry's name (latin1-decoded: exact for ASCII names, and only ASCII names can be
-   * wanted) before anything else is made of it; false skips the entry. Default: every entry.
+   * A quick test on an entry's name (as written: pax or GNU long name, else prefix/name) before its link
+   * target is read or `onEntry` called; false skips the entry and its data. Default: every entry.
    */
   wants?: (name: string) => boolean;
   /** Called when the data of an entry handed to `onEntry` has all been seen. */
