@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { copyrightLicenses, copyrightParser } from './dep5-copyright.js';
 import { defaultSbomLimits } from './limits.js';
+import { StanzaParser } from './stanza-parser.js';
 
 const dep5 = `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: demo
@@ -56,5 +58,92 @@ describe('copyrightParser', () => {
     expect(parsed).toEqual({ kind: 'copyright', machineReadable: false, names: [] });
     expect(read).toBeLessThan(1024);
     expect(total).toBeGreaterThan(50_000);
+  });
+});
+
+/**
+ * What a DEP-5 file declares, read with the general deb822 reader line by line: the header is the first
+ * paragraph (machine-readable when its first Format names DEP-5), then the first License of it and of each
+ * `Files:` paragraph.
+ */
+function referenceRead(text: string): { machineReadable: boolean; names: string[] } {
+  const parser = new StanzaParser({
+    fields: ['format', 'files', 'license'],
+    caseInsensitive: true,
+    maxBytes: defaultSbomLimits.maxCopyrightBytes,
+    maxRecords: 10_000,
+    maxLineBytes: defaultSbomLimits.maxLineBytes,
+  });
+  let firstHadFields: boolean | undefined;
+  for (const line of text.split(/(?<=\n)/)) {
+    parser.push(Buffer.from(line));
+    if (firstHadFields === undefined && parser.paragraphs > 0) firstHadFields = parser.records.length > 0;
+  }
+  parser.end();
+  firstHadFields ??= parser.records.length > 0;
+  const [header, ...rest] = parser.records;
+  const format = firstHadFields ? header?.get('format') : undefined;
+  const machineReadable =
+    format !== undefined &&
+    /^https?:\/\/www\.debian\.org\/doc\/packaging-manuals\/copyright-format\/1\.0\/?$/.test(format);
+  if (!machineReadable || !header) return { machineReadable, names: [] };
+  const names = new Set<string>();
+  for (const record of [header, ...rest.filter((r) => r.has('files'))]) {
+    const name = record.get('license');
+    if (name) names.add(name);
+  }
+  return { machineReadable, names: [...names].sort() };
+}
+
+describe('copyrightParser against the general deb822 reader', () => {
+  const lines = [
+    'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/',
+    'format: http://www.debian.org/doc/packaging-manuals/copyright-format/1.0\r',
+    'Format: https://example.org/not-dep5',
+    'Files: *',
+    'FILES: lib/*',
+    'License: GPL-2+',
+    'license:  Expat \r',
+    'License: Lizenz-ü',
+    'License:',
+    'License : spaced',
+    ' License: indented',
+    '\tcontinued text',
+    ' .',
+    '',
+    '  ',
+    '\r',
+    '# comment',
+    'Copyright: 2020 Someone',
+    'Upstream-Name: demo',
+    'a line without a colon',
+  ];
+  it('finds the same header verdict and License names, however the file is cut', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...lines), { maxLength: 30 }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 64 }),
+        (picked, finalNewline, chunk) => {
+          const text = picked.join('\n') + (finalNewline ? '\n' : '');
+          const expected = referenceRead(text);
+          const parser = copyrightParser(defaultSbomLimits);
+          const bytes = Buffer.from(text);
+          for (let offset = 0; offset < bytes.length; offset += chunk)
+            if (!parser.push(bytes.subarray(offset, offset + chunk))) break;
+          expect(parser.end()).toEqual({ kind: 'copyright', ...expected });
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reads no further than the size cap, dropping the line it cuts', () => {
+    const limits = { ...defaultSbomLimits, maxCopyrightBytes: 200 };
+    const head = `${lines[0]}\n\nFiles: *\nLicense: MIT\n\n`;
+    const text = `${head}Files: b\nLicense: ${'X'.repeat(300)}\n`;
+    const parser = copyrightParser(limits);
+    expect(parser.push(Buffer.from(text))).toBe(false);
+    expect(parser.end()).toEqual({ kind: 'copyright', machineReadable: true, names: ['MIT'] });
   });
 });

@@ -1,7 +1,6 @@
 import { dep5ToSpdx } from './dep5-license.js';
 import type { SbomLimits } from './limits.js';
 import type { FileParser } from './parsed-file.js';
-import { StanzaParser } from './stanza-parser.js';
 
 /** The licenses a machine-readable `/usr/share/doc/<pkg>/copyright` declares. */
 export interface CopyrightLicenses {
@@ -14,41 +13,121 @@ export interface CopyrightLicenses {
 }
 
 const formatUrl = /^https?:\/\/www\.debian\.org\/doc\/packaging-manuals\/copyright-format\/1\.0\/?$/;
+/** Paragraphs with fields kept at most (a file is read only up to `maxCopyrightBytes` anyway). */
+const MAX_PARAGRAPHS = 10_000;
 
 /**
  * Reads the License fields of a DEP-5 file: the header's and those of `Files:` paragraphs (stand-alone
- * `License:` paragraphs only hold license texts for those). Only the first `maxCopyrightBytes` are read.
+ * `License:` paragraphs only hold license texts for those). Only the first `maxCopyrightBytes` are read, and
+ * of a file whose first paragraph names no DEP-5 format, nothing after that paragraph.
+ *
+ * The file is gathered (at most `maxCopyrightBytes`) and read in one pass of a regular expression that
+ * stops only at the lines that matter: a fetch reads hundreds of these files, most of their lines license
+ * text, and looking at each line in JavaScript was most of the SBOM's cost on an image of many packages.
  */
 export function copyrightParser(limits: SbomLimits): FileParser {
-  const parser = new StanzaParser({
-    fields: ['format', 'files', 'license'],
-    caseInsensitive: true,
-    maxBytes: limits.maxCopyrightBytes,
-    maxRecords: 10_000,
-    maxLineBytes: limits.maxLineBytes,
-  });
+  const parts: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  /** The first paragraph's verdict, once it is complete. */
+  let dep5: boolean | undefined;
   return {
-    // Only a file whose first paragraph names the DEP-5 format is read on: the rest of any other (most of
-    // Debian's are free text) would be license text and nothing else.
-    push: (chunk) =>
-      parser.push(chunk) &&
-      (parser.paragraphs === 0 || formatUrl.test(parser.records[0]?.get('format') ?? '')),
-    end: () => {
-      parser.end();
-      const [header, ...rest] = parser.records;
-      const machineReadable = formatUrl.test(header?.get('format') ?? '');
-      const names = new Set<string>();
-      if (machineReadable && header) {
-        for (const record of [header, ...rest.filter((r) => r.has('files'))]) {
-          const name = record.get('license');
-          if (name) names.add(name);
-        }
+    push(chunk) {
+      const room = limits.maxCopyrightBytes - size;
+      if (chunk.length > room) {
+        truncated = true;
+        chunk = chunk.subarray(0, room);
       }
-      // Mapped to SPDX when the SBOM is assembled (copyrightLicenses): the SPDX tables are not needed while
-      // layers stream past.
-      return { kind: 'copyright', machineReadable, names: [...names].sort() };
+      parts.push(chunk);
+      size += chunk.length;
+      if (dep5 === undefined) dep5 = readDep5(gathered(), limits.maxLineBytes, true).header;
+      return !truncated && dep5 !== false;
+    },
+    end() {
+      const bytes = gathered();
+      // A file cut at the size cap ends in the middle of a line: that line is dropped, not half kept.
+      const whole = truncated ? bytes.subarray(0, bytes.lastIndexOf(0x0a) + 1) : bytes;
+      const read = dep5 === false ? undefined : readDep5(whole, limits.maxLineBytes, false);
+      const machineReadable = read?.header === true;
+      return { kind: 'copyright', machineReadable, names: machineReadable ? (read?.names ?? []) : [] };
     },
   };
+
+  function gathered(): Buffer {
+    if (parts.length > 1) parts.splice(0, parts.length, Buffer.concat(parts, size));
+    return parts[0] ?? Buffer.alloc(0);
+  }
+}
+
+/**
+ * The lines a DEP-5 reader stops at, each after the newline that ends the line before (the text is read with
+ * one put in front): a kept field (name case-insensitive, no space before its colon), or a blank line, which
+ * ends a paragraph. Continuation lines (leading space or tab), comments and other fields are passed over
+ * by the expression's own scan.
+ */
+const LINES = /\n(?:(format|files|license):([^\n]*)|[ \t\r\v\f]*(?=\n))/gi;
+
+/**
+ * The first paragraph's verdict (`header`; undefined while that paragraph is incomplete) and the License
+ * names of a machine-readable file: the header's and those of `Files:` paragraphs, the first value of each,
+ * distinct and sorted. `untilHeader`: stop once the verdict is known.
+ */
+function readDep5(
+  bytes: Buffer,
+  maxLine: number,
+  untilHeader: boolean,
+): { header: boolean | undefined; names: string[] } {
+  const text = `\n${bytes.toString('latin1')}`;
+  const names = new Set<string>();
+  let header: boolean | undefined;
+  let paragraphs = 0;
+  // The paragraph being read.
+  let format: string | undefined;
+  let files = false;
+  let license: string | undefined;
+  let fields = 0;
+  const endParagraph = (): void => {
+    if (header === undefined) {
+      header = format !== undefined && formatUrl.test(format);
+      if (header && license) names.add(license);
+    } else if (files && license) names.add(license);
+    if (fields > 0) paragraphs++;
+    format = undefined;
+    files = false;
+    license = undefined;
+    fields = 0;
+  };
+  /** Where the last blank line ended: a blank line right there ends no paragraph. */
+  let lastBlankEnd = 0;
+  LINES.lastIndex = 0;
+  for (let match = LINES.exec(text); match !== null; match = LINES.exec(text)) {
+    const key = match[1];
+    const lineEnd = LINES.lastIndex;
+    if (key === undefined) {
+      if (match.index !== lastBlankEnd) {
+        endParagraph();
+        if (!header || untilHeader) return { header, names: [] };
+        if (paragraphs >= MAX_PARAGRAPHS) return { header, names: [...names].sort() };
+      }
+      lastBlankEnd = lineEnd;
+      continue;
+    }
+    // A line over the line cap is skipped, as the database reader does.
+    if (lineEnd - match.index - 1 > maxLine) continue;
+    fields++;
+    const name = key.toLowerCase();
+    if (name === 'files') files = true;
+    else if (name === 'format' ? format === undefined : license === undefined) {
+      // Text positions are byte positions plus one (the newline put in front); values are UTF-8.
+      const value = bytes.toString('utf8', match.index + key.length + 1, lineEnd - 1).trim();
+      if (name === 'format') format = value;
+      else license = value;
+    }
+  }
+  // The end of the text ends the last paragraph; while gathering, the first may still go on.
+  if (untilHeader && header === undefined) return { header, names: [] };
+  if (text.length - lastBlankEnd > 1) endParagraph();
+  return { header, names: header ? [...names].sort() : [] };
 }
 
 /** The licenses of a parsed copyright file, its DEP-5 names mapped to SPDX expressions where they can be. */
