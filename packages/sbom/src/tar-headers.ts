@@ -36,7 +36,6 @@ const BLOCK = 512;
 /** Bytes of a pax or GNU long-name entry kept; longer ones are not names anyone needs. */
 const MAX_META = 1 << 20;
 const ZERO_BLOCK = Buffer.alloc(BLOCK);
-const USTAR = Buffer.from('ustar', 'latin1');
 
 type MetaKind = 'x' | 'L' | 'K' | 'g';
 
@@ -165,7 +164,14 @@ export class TarHeaderReader {
     // Every layer tool writes ustar or GNU headers: their magic, and octal fields that parse, tell a header
     // from other bytes. Only a header without it (pre-POSIX tar) has its checksum summed: 512 bytes in
     // JavaScript for each of a layer's thousands of entries cost more than the rest of the header.
-    const magic = USTAR.compare(h, at + 257, at + 262) === 0 ? h[at + 262] : -1;
+    const magic =
+      h[at + 257] === 0x75 &&
+      h[at + 258] === 0x73 &&
+      h[at + 259] === 0x74 &&
+      h[at + 260] === 0x61 &&
+      h[at + 261] === 0x72
+        ? h[at + 262]
+        : -1;
     const posix = magic === 0;
     if (magic !== 0 && magic !== 0x20 && !checksumMatches(h, at))
       throw new TarFormatError('a tar header has a bad checksum');
