@@ -12,6 +12,11 @@ const MAX_HOPS = 40;
  */
 export class FinalTree {
   readonly #nodes = new Map<string, TreeNode>();
+  /**
+   * Every path that has, or had, a node below it: only those need a walk of all nodes when something at
+   * them is removed or replaced (most replaced paths are files without descendants).
+   */
+  readonly #parents = new Set<string>();
 
   apply(delta: LayerDelta): void {
     for (const path of delta.whiteouts) this.#remove(path, true);
@@ -21,6 +26,11 @@ export class FinalTree {
       if (node.kind === 'dir' && previous?.kind === 'dir') continue;
       if (node.kind !== 'dir') this.#remove(path, false);
       this.#nodes.set(path, node);
+      for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+        const parent = path.slice(0, slash);
+        if (this.#parents.has(parent)) break;
+        this.#parents.add(parent);
+      }
     }
   }
 
@@ -60,6 +70,7 @@ export class FinalTree {
 
   #remove(path: string, itself: boolean): void {
     if (itself) this.#nodes.delete(path);
+    if (path !== '' && !this.#parents.has(path)) return;
     const prefix = path === '' ? '' : `${path}/`;
     for (const key of [...this.#nodes.keys()])
       if (key.startsWith(prefix) && key !== path) this.#nodes.delete(key);

@@ -2,14 +2,22 @@ import type { Models } from '@cyclonedx/cyclonedx-library';
 import parseSpdxExpression from 'spdx-expression-parse';
 import { cycloneDxLibrary } from './library.js';
 
+/** Verdicts so far: an image's packages share few distinct license names, and the parser is slow. */
+const verdicts = new Map<string, boolean>();
+
 /** Whether `expression` is a valid SPDX license expression (ids and exceptions on SPDX's lists). */
 export function isSpdxExpression(expression: string): boolean {
-  try {
-    parseSpdxExpression(expression);
-    return true;
-  } catch {
-    return false;
+  let valid = verdicts.get(expression);
+  if (valid === undefined) {
+    try {
+      parseSpdxExpression(expression);
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    if (verdicts.size < 10_000) verdicts.set(expression, valid);
   }
+  return valid;
 }
 
 /**
