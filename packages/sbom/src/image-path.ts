@@ -53,17 +53,21 @@ export function normalizeImagePath(name: string): string {
   return parts.join('/');
 }
 
+/** Where package documentation and distroless status stanzas live. */
+const DOC = 'usr/share/doc/';
+const STATUS_D = 'var/lib/dpkg/status.d/';
+
 /** What `path` (normalized) is to the inventory, or undefined when it does not matter. */
 export function pathRole(path: string): PathRole | undefined {
   const role = exact[path];
   if (role) return role;
   if (ancestors.has(path)) return 'ancestor';
   const parts = path.split('/');
-  if (parts.length === 5 && path.startsWith('var/lib/dpkg/status.d/')) {
+  if (parts.length === 5 && path.startsWith(STATUS_D)) {
     // distroless keeps `<pkg>` and `<pkg>.md5sums` side by side; only the former is a status stanza.
     return parts[4]?.endsWith('.md5sums') ? undefined : 'dpkg-status-d';
   }
-  if (path.startsWith('usr/share/doc/')) {
+  if (path.startsWith(DOC)) {
     if (parts.length === 4) return 'ancestor';
     if (parts.length === 5 && parts[4] === 'copyright') return 'copyright';
   }
@@ -89,8 +93,8 @@ const MAY_MATTER = new RegExp(
       '\\.',
       '[^]*/[./]',
       `(?:${[...Object.keys(exact), ...ancestors].map(literal).join('|')})/?$`,
-      'usr/share/doc/[^/]*(?:/copyright)?/?$',
-      'var/lib/dpkg/status\\.d/[^/]*/?$',
+      `${literal(DOC)}[^/]*(?:/copyright)?/?$`,
+      `${literal(STATUS_D)}[^/]*/?$`,
     ].join('|'),
     ')',
   ].join(''),

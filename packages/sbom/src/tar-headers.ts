@@ -243,9 +243,7 @@ interface BufferDecoders {
  * on a Buffer are JavaScript wrappers around these, and V8 compiled them into the header walk at some cost.
  */
 function cString(block: Buffer, start: number, length: number): string {
-  const text = (block as unknown as BufferDecoders).utf8Slice(start, start + length);
-  const nul = text.indexOf('\0');
-  return nul === -1 ? text : text.slice(0, nul);
+  return cutAtNul((block as unknown as BufferDecoders).utf8Slice(start, start + length));
 }
 
 function cutAtNul(text: string): string {
