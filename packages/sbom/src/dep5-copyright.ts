@@ -31,6 +31,7 @@ export function copyrightParser(limits: SbomLimits): FileParser {
   let truncated = false;
   /** The first paragraph's verdict, once it is complete. */
   let dep5: boolean | undefined;
+  let made: { bytes: Buffer; text: string } | undefined;
   return {
     push(chunk) {
       const room = limits.maxCopyrightBytes - size;
@@ -40,14 +41,20 @@ export function copyrightParser(limits: SbomLimits): FileParser {
       }
       parts.push(chunk);
       size += chunk.length;
-      if (dep5 === undefined) dep5 = readDep5(gathered(), limits.maxLineBytes, true).header;
+      if (dep5 === undefined) {
+        const bytes = gathered();
+        dep5 = readDep5(bytes, textOf(bytes), limits.maxLineBytes, true).header;
+      }
       return !truncated && dep5 !== false;
     },
     end() {
       const bytes = gathered();
       // A file cut at the size cap ends in the middle of a line: that line is dropped, not half kept.
-      const whole = truncated ? bytes.subarray(0, bytes.lastIndexOf(0x0a) + 1) : bytes;
-      const read = dep5 === false ? undefined : readDep5(whole, limits.maxLineBytes, false);
+      const whole = truncated ? bytes.lastIndexOf(0x0a) + 1 : bytes.length;
+      const read =
+        dep5 === false
+          ? undefined
+          : readDep5(bytes.subarray(0, whole), textOf(bytes).slice(0, whole + 1), limits.maxLineBytes, false);
       const machineReadable = read?.header === true;
       return { kind: 'copyright', machineReadable, names: machineReadable ? (read?.names ?? []) : [] };
     },
@@ -56,6 +63,12 @@ export function copyrightParser(limits: SbomLimits): FileParser {
   function gathered(): Buffer {
     if (parts.length > 1) parts.splice(0, parts.length, Buffer.concat(parts, size));
     return parts[0] ?? Buffer.alloc(0);
+  }
+
+  /** The text {@link readDep5} reads, made once for the bytes gathered (the usual file comes in one push). */
+  function textOf(bytes: Buffer): string {
+    if (made?.bytes !== bytes) made = { bytes, text: `\n${bytes.toString('latin1')}` };
+    return made.text;
   }
 }
 
@@ -70,14 +83,15 @@ const LINES = /\n(?:(format|files|license):([^\n]*)|[ \t\r\v\f]*(?=\n))/gi;
 /**
  * The first paragraph's verdict (`header`; undefined while that paragraph is incomplete) and the License
  * names of a machine-readable file: the header's and those of `Files:` paragraphs, the first value of each,
- * distinct and sorted. `untilHeader`: stop once the verdict is known.
+ * distinct and sorted. `text` is `bytes` as latin1 with a newline put in front. `untilHeader`: stop once the
+ * verdict is known.
  */
 function readDep5(
   bytes: Buffer,
+  text: string,
   maxLine: number,
   untilHeader: boolean,
 ): { header: boolean | undefined; names: string[] } {
-  const text = `\n${bytes.toString('latin1')}`;
   const names = new Set<string>();
   let header: boolean | undefined;
   let paragraphs = 0;
