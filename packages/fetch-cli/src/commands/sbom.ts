@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { describeFetchedArchive } from '@isar/fetch-core';
-import { isSbomError } from '@isar/sbom';
 import type { Command } from '../command.js';
 import { usageError } from '../errors/cli-error.js';
 
@@ -60,6 +59,8 @@ export const sbomCommand: Command = {
         timestamp: epoch && /^\d+$/.test(epoch.trim()) ? new Date(Number(epoch.trim()) * 1000) : null,
       });
     } catch (error) {
+      // Imported here, not at the top: every command of the CLI loads this module.
+      const { isSbomError } = await import('@isar/sbom');
       if (isSbomError(error, 'INVALID_INPUT')) throw usageError(`sbom: ${error.message}`, error);
       throw error;
     }

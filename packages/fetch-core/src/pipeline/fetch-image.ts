@@ -151,10 +151,11 @@ async function fetchLocked(
   // The SBOM is a by-product of writing a docker-archive: its layers are scanned as they go into it. The oci
   // format keeps layers compressed: there it costs a second read, so only when asked for.
   const wantSbom = options.sbom ?? format === 'docker-archive';
-  const { createSbomCollector } = await import('@isar/sbom');
+  // Loaded only when this write makes the SBOM: a fetch without one does not pay for its modules.
+  const sbomLibrary = format === 'docker-archive' && wantSbom ? await import('@isar/sbom') : undefined;
   let collector: import('@isar/sbom').SbomCollector | undefined;
   const write = () => {
-    collector = format === 'docker-archive' && wantSbom ? createSbomCollector() : undefined;
+    collector = sbomLibrary?.createSbomCollector();
     return downloadAndWrite(plan, client, image, target.reference, layers, cache, zstd, options, collector);
   };
   let totals: LayerDownloadTotals;
