@@ -1,3 +1,4 @@
+import { latin1Of, utf8Of } from './buffer-text.js';
 import { dep5ToSpdx } from './dep5-license.js';
 import type { SbomLimits } from './limits.js';
 import type { FileParser } from './parsed-file.js';
@@ -67,7 +68,7 @@ export function copyrightParser(limits: SbomLimits): FileParser {
 
   /** The text {@link readDep5} reads, made once for the bytes gathered (the usual file comes in one push). */
   function textOf(bytes: Buffer): string {
-    if (made?.bytes !== bytes) made = { bytes, text: `\n${bytes.toString('latin1')}` };
+    if (made?.bytes !== bytes) made = { bytes, text: `\n${latin1Of(bytes, 0, bytes.length)}` };
     return made.text;
   }
 }
@@ -133,7 +134,7 @@ function readDep5(
     if (name === 'files') files = true;
     else if (name === 'format' ? format === undefined : license === undefined) {
       // Text positions are byte positions plus one (the newline put in front); values are UTF-8.
-      const value = bytes.toString('utf8', match.index + key.length + 1, lineEnd - 1).trim();
+      const value = utf8Of(bytes, match.index + key.length + 1, lineEnd - 1).trim();
       if (name === 'format') format = value;
       else license = value;
     }

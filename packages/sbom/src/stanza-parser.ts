@@ -1,3 +1,5 @@
+import { latin1Of, utf8Of } from './buffer-text.js';
+
 /**
  * A streaming reader of deb822-style records (dpkg status, DEP-5 copyright) and apk's `installed` database:
  * `Key: value` lines, records separated by blank lines. Only the first line of the wanted fields is kept
@@ -68,7 +70,7 @@ export class StanzaParser {
     this.stats.bytes += chunk.length;
     // Lines are looked at in a latin1 view of the bytes (one character a byte, so positions are byte offsets);
     // only kept values are decoded as UTF-8.
-    const text = chunk.toString('latin1');
+    const text = latin1Of(chunk, 0, chunk.length);
     let start = 0;
     if (this.#partialBytes > 0 || this.#skippingLongLine || this.#skippingContinuation) {
       // The end of a line that began in an earlier chunk.
@@ -168,7 +170,7 @@ export class StanzaParser {
     const line = Buffer.concat(this.#partial, this.#partialBytes);
     this.#partial = [];
     this.#partialBytes = 0;
-    const text = line.toString('latin1');
+    const text = latin1Of(line, 0, line.length);
     this.#line(line, text, 0, text.charCodeAt(line.length - 1) === CR ? line.length - 1 : line.length);
   }
 
@@ -200,7 +202,7 @@ export class StanzaParser {
     const key = this.#key(text.slice(start, colon));
     if (!this.#fields.has(key)) return;
     this.#current ??= new Map();
-    if (!this.#current.has(key)) this.#current.set(key, bytes.toString('utf8', colon + 1, end).trim());
+    if (!this.#current.has(key)) this.#current.set(key, utf8Of(bytes, colon + 1, end).trim());
   }
 
   #finishRecord(): void {

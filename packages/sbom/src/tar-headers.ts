@@ -1,3 +1,5 @@
+import { utf8Of } from './buffer-text.js';
+
 /**
  * A streaming reader of tar headers (ustar, GNU long names, pax) that never makes a stream per entry: the
  * caller sees the headers it wants and, only for the entries it asks for, the data; everything else is skipped
@@ -233,17 +235,12 @@ function entryType(flag: number): TarHeader['type'] {
   }
 }
 
-/** Node's Buffer decoders, without the argument checks `toString` wraps them in. */
-interface BufferDecoders {
-  utf8Slice(start: number, end: number): string;
-}
-
 /**
  * A NUL-terminated (or full-length) header field as UTF-8. Called for every header: `indexOf` and `toString`
  * on a Buffer are JavaScript wrappers around these, and V8 compiled them into the header walk at some cost.
  */
 function cString(block: Buffer, start: number, length: number): string {
-  return cutAtNul((block as unknown as BufferDecoders).utf8Slice(start, start + length));
+  return cutAtNul(utf8Of(block, start, start + length));
 }
 
 function cutAtNul(text: string): string {
