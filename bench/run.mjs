@@ -223,9 +223,9 @@ function measureFixture(fixture, registry) {
   }
   // The SBOM's cost is a small difference of two noisy numbers: pairs, each with and without it back to back,
   // compared pair by pair. Single pairs on the main and V8 threads spread over +-0.2 CPU-s on either fixture,
-  // so 3 pairs (what the big fixture had) could land anywhere from 1 % to 3.5 %: 8 and 12.
+  // so 3 pairs (what the big fixture had) could land anywhere from 1 % to 3.5 %: 12 and 20.
   // Each pair's order alternates (whatever runs first after another job pays for its disk flush).
-  const pairs = Number(process.env.BENCH_SBOM_PAIRS ?? (big ? 8 : 12));
+  const pairs = Number(process.env.BENCH_SBOM_PAIRS ?? (big ? 12 : 20));
   for (let i = 0; i < pairs; i++) {
     const pair = [
       ['ours', []],
@@ -316,7 +316,8 @@ function fixtureReport(fixture, rows, floors, throttled, extra) {
     r.exact && rows.oursNoSbom[i]?.exact ? [[r.exact, rows.oursNoSbom[i].exact]] : [],
   );
   const mainV8 = (t) => t.main + t.v8;
-  const sbomMainV8 = median(paired.map(([a, b]) => mainV8(a) - mainV8(b))) / med('oursNoSbom', 'cpu');
+  const pairDiffs = paired.map(([a, b]) => mainV8(a) - mainV8(b));
+  const sbomMainV8 = median(pairDiffs) / med('oursNoSbom', 'cpu');
   const lines = [
     `## ${fixture.title}`,
     '',
@@ -348,7 +349,9 @@ function fixtureReport(fixture, rows, floors, throttled, extra) {
     '',
     `- docker-archive, cold: ${med('ours', 'cpu').toFixed(2)} CPU-s against ${floorCpu.toFixed(2)} for the pieces: **${(med('ours', 'cpu') / floorCpu).toFixed(2)} x the floors** (target <= 1.15); **${cores('ours').toFixed(2)} cores busy** (target >= 1.7).`,
     `- oci, cold: ${med('oursOci', 'wall').toFixed(2)} s against ${ociFloor.toFixed(2)} s for the slower of its two pieces (parallel download, zstd -T2 of the blobs): **+${(med('oursOci', 'wall') - ociFloor).toFixed(2)} s** (target <= +1.0 s).`,
-    `- SBOM: the docker-archive fetch with its SBOM costs **${(sbomCost * 100).toFixed(1)}% more CPU** than \`--no-sbom\` (median of ${sbomPairs} back-to-back pairs' differences; medians ${med('ours', 'cpu').toFixed(2)} vs ${med('oursNoSbom', 'cpu').toFixed(2)} CPU-s; target <= 3%). Counting only the main and V8 threads, where the SBOM's work runs (exact per-thread CPU at exit, ${paired.length} pairs): **${(sbomMainV8 * 100).toFixed(1)}%** of the \`--no-sbom\` fetch's CPU.`,
+    `- SBOM: the docker-archive fetch with its SBOM costs **${(sbomCost * 100).toFixed(1)}% more CPU** than \`--no-sbom\` (median of ${sbomPairs} back-to-back pairs' differences; medians ${med('ours', 'cpu').toFixed(2)} vs ${med('oursNoSbom', 'cpu').toFixed(2)} CPU-s; target <= 3%). Counting only the main and V8 threads, where the SBOM's work runs (exact per-thread CPU at exit, ${paired.length} pairs): **${(sbomMainV8 * 100).toFixed(1)}%** of the \`--no-sbom\` fetch's CPU (the pairs, CPU-ms: ${pairDiffs
+      .map((d) => (d * 1000).toFixed(0))
+      .join(' ')}).`,
     `- Per-thread CPU of a typical cold docker-archive fetch: ${threadSummary(rows.ours)}.`,
     `- Per-thread CPU of a typical cold oci fetch: ${threadSummary(rows.oursOci)}.`,
   ];
