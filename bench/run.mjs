@@ -294,7 +294,7 @@ function threadSummary(results) {
   const typical = sorted[sorted.length >> 1];
   const t = typical.threads ?? {};
   const fmt = (k) => (t[k] ?? 0).toFixed(2);
-  return `main ${fmt('main')}, libuv pool ${fmt('libuv')}, zstd+worker threads ${fmt('zstd')}, V8 (GC) ${fmt('v8')} CPU-s in ${typical.wall.toFixed(2)} s wall`;
+  return `main ${fmt('main')}, libuv pool ${fmt('libuv')}, zstd+worker threads ${fmt('zstd')}, V8 (TurboFan, GC) ${fmt('v8')} CPU-s in ${typical.wall.toFixed(2)} s wall`;
 }
 
 function fixtureReport(fixture, rows, floors, throttled, extra) {
