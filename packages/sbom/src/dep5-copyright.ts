@@ -79,7 +79,7 @@ export function copyrightParser(limits: SbomLimits): FileParser {
  * ends a paragraph. Continuation lines (leading space or tab), comments and other fields are passed over
  * by the expression's own scan.
  */
-const LINES = /\n(?:(format|files|license):([^\n]*)|[ \t\r\v\f]*(?=\n))/gi;
+const LINES = /\n(?:(format|files|license):[^\n]*|[ \t\r\v\f]*(?=\n))/gi;
 
 /**
  * The first paragraph's verdict (`header`; undefined while that paragraph is incomplete) and the License
