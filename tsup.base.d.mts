@@ -4,7 +4,9 @@ type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
 
 /** Bundles a package's own package.json with only `name`, `version` and `description`. */
 export declare const ownPackageJsonFields: EsbuildPlugin;
-/** Node 20 target, source maps, {@link ownPackageJsonFields}. */
+/** Writes `THIRD-PARTY-NOTICES.md` (name, version, licence text) for the npm packages a bundle holds. */
+export declare const bundledPackageNotices: EsbuildPlugin;
+/** Node 20 target, source maps, {@link ownPackageJsonFields}, {@link bundledPackageNotices}. */
 export declare const nodeBuild: Options;
 /** `src/index.ts` as ESM + CommonJS with `.d.ts`/`.d.cts`. */
 export declare function libraryBuild(overrides?: Options): Options;

@@ -4,7 +4,8 @@
  * Plain JavaScript with types beside it (tsup.base.d.mts): a .ts file here would sit outside the packages'
  * `rootDir` when they type-check their tsup.config.ts.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /**
  * `import packageJson from '../package.json' with { type: 'json' }` would bundle the whole manifest (scripts,
@@ -22,12 +23,53 @@ export const ownPackageJsonFields = {
   },
 };
 
-/** Shared by every build: Node 20, source maps (sources inside), the plugin above. */
+/** The last `node_modules/<name>` (or `<@scope>/<name>`) directory of a bundled file's path. */
+const PACKAGE_DIR = /^(.*[\\/]node_modules[\\/](?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/;
+
+/**
+ * npm packages bundled into a package's dist are copies: their licences (MIT, Apache-2.0, CC-BY...) ask for
+ * their notices to go with them. Writes `THIRD-PARTY-NOTICES.md` beside the bundle, listing every package
+ * esbuild put in it (from its metafile: what the bundle really holds, not what package.json says) with its
+ * licence and licence file; writes nothing when the bundle holds no npm package.
+ */
+export const bundledPackageNotices = {
+  name: 'bundled-package-notices',
+  setup(build) {
+    build.onEnd(async (result) => {
+      const outdir = build.initialOptions.outdir;
+      if (!result.metafile || !outdir) return;
+      const dirs = new Set();
+      for (const input of Object.keys(result.metafile.inputs)) {
+        const match = PACKAGE_DIR.exec(input);
+        if (match) dirs.add(match[1]);
+      }
+      if (dirs.size === 0) return;
+      const sections = [];
+      for (const dir of dirs) {
+        const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+        const licenceFile = (await readdir(dir)).find((f) => /^(licen[cs]e|copying|notice)(\.|$)/i.test(f));
+        const text = licenceFile
+          ? (await readFile(join(dir, licenceFile), 'utf8')).trim()
+          : `No licence file in the package; its package.json: licence ${manifest.license ?? 'not given'}, author ${
+              typeof manifest.author === 'string' ? manifest.author : (manifest.author?.name ?? 'not given')
+            }.`;
+        sections.push(
+          `## ${manifest.name} ${manifest.version} (${manifest.license ?? 'licence not given'})\n\n${text}\n`,
+        );
+      }
+      sections.sort();
+      const header = "# Third-party notices\n\nThis package's dist bundles code of the npm packages below.\n";
+      await writeFile(join(outdir, 'THIRD-PARTY-NOTICES.md'), [header, ...sections].join('\n'));
+    });
+  },
+};
+
+/** Shared by every build: Node 20, source maps (sources inside), the plugins above. */
 export const nodeBuild = {
   sourcemap: true,
   target: 'node20',
   platform: 'node',
-  esbuildPlugins: [ownPackageJsonFields],
+  esbuildPlugins: [ownPackageJsonFields, bundledPackageNotices],
 };
 
 /**

@@ -25,7 +25,7 @@ const withoutOptionalPlugins: NonNullable<Options['esbuildPlugins']>[number] = {
 // The CycloneDX library goes into the bundle (see src/library.ts for why).
 export default defineConfig(
   libraryBuild({
-    noExternal: ['@cyclonedx/cyclonedx-library'],
+    noExternal: ['@cyclonedx/cyclonedx-library', 'packageurl-js', 'spdx-expression-parse'],
     esbuildPlugins: [...(nodeBuild.esbuildPlugins ?? []), withoutOptionalPlugins],
   }),
 );
