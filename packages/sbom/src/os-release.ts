@@ -1,23 +1,34 @@
 import type { SbomLimits } from './limits.js';
-import type { FileParser } from './parsed-file.js';
+import type { FileParser, ParsedFile } from './parsed-file.js';
 
 /**
  * Parses os-release (`KEY=value` lines, values optionally quoted with shell escapes), as systemd documents
  * it. Only the first `maxOsReleaseBytes` are read.
  */
 export function osReleaseParser(limits: SbomLimits): FileParser {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  return {
-    push(chunk) {
-      const room = limits.maxOsReleaseBytes - bytes;
-      const kept = chunk.subarray(0, Math.max(0, room));
-      chunks.push(Buffer.from(kept));
-      bytes += kept.length;
-      return bytes < limits.maxOsReleaseBytes;
-    },
-    end: () => ({ kind: 'os-release', fields: parseOsRelease(Buffer.concat(chunks).toString('utf8')) }),
-  };
+  return new OsReleaseParser(limits.maxOsReleaseBytes);
+}
+
+/** A class: file parsers share their methods (see dep5-copyright.ts). */
+class OsReleaseParser implements FileParser {
+  readonly #max: number;
+  readonly #chunks: Buffer[] = [];
+  #bytes = 0;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  push(chunk: Buffer): boolean {
+    const kept = chunk.subarray(0, Math.max(0, this.#max - this.#bytes));
+    this.#chunks.push(Buffer.from(kept));
+    this.#bytes += kept.length;
+    return this.#bytes < this.#max;
+  }
+
+  end(): ParsedFile {
+    return { kind: 'os-release', fields: parseOsRelease(Buffer.concat(this.#chunks).toString('utf8')) };
+  }
 }
 
 export function parseOsRelease(text: string): Record<string, string> {

@@ -19,34 +19,45 @@ export interface PackageDatabaseFormat<P> {
  * whitespace in the name) are counted as malformed, the rest go through the format's `toPackage`.
  */
 export function packageDatabaseParser<P>(limits: SbomLimits, format: PackageDatabaseFormat<P>): FileParser {
-  const parser = new StanzaParser({
-    fields: format.fields,
-    caseInsensitive: format.caseInsensitive,
-    maxBytes: limits.maxDatabaseBytes,
-    maxRecords: limits.maxRecordsPerDatabase,
-    maxLineBytes: limits.maxLineBytes,
-  });
-  return {
-    push: (chunk) => parser.push(chunk),
-    end: () => {
-      parser.end();
-      const packages: P[] = [];
-      let malformed = 0;
-      for (const record of parser.records) {
-        const name = record.get(format.nameField);
-        const version = record.get(format.versionField);
-        if (!name || !version || /\s/.test(name)) {
-          malformed++;
-          continue;
-        }
-        const pkg = format.toPackage(record, name, version);
-        if (pkg) packages.push(pkg);
+  return new PackageDatabaseParser(limits, format);
+}
+
+/** A class: file parsers share their methods (see dep5-copyright.ts). */
+class PackageDatabaseParser<P> implements FileParser {
+  readonly #format: PackageDatabaseFormat<P>;
+  readonly #parser: StanzaParser;
+
+  constructor(limits: SbomLimits, format: PackageDatabaseFormat<P>) {
+    this.#format = format;
+    this.#parser = new StanzaParser({
+      fields: format.fields,
+      caseInsensitive: format.caseInsensitive,
+      maxBytes: limits.maxDatabaseBytes,
+      maxRecords: limits.maxRecordsPerDatabase,
+      maxLineBytes: limits.maxLineBytes,
+    });
+  }
+
+  push(chunk: Buffer): boolean {
+    return this.#parser.push(chunk);
+  }
+
+  end(): ParsedFile {
+    const parser = this.#parser;
+    const format = this.#format;
+    parser.end();
+    const packages: P[] = [];
+    let malformed = 0;
+    for (const record of parser.records) {
+      const name = record.get(format.nameField);
+      const version = record.get(format.versionField);
+      if (!name || !version || /\s/.test(name)) {
+        malformed++;
+        continue;
       }
-      return {
-        kind: format.kind,
-        packages,
-        problems: describeProblems(parser.stats, malformed),
-      } as ParsedFile;
-    },
-  };
+      const pkg = format.toPackage(record, name, version);
+      if (pkg) packages.push(pkg);
+    }
+    return { kind: format.kind, packages, problems: describeProblems(parser.stats, malformed) } as ParsedFile;
+  }
 }

@@ -72,6 +72,7 @@ export class TarHeaderReader {
 
   push(chunk: Buffer): void {
     const length = chunk.length;
+    const wants = this.#wants;
     let offset = 0;
     let dataLeft = this.#dataLeft;
     let padLeft = this.#padLeft;
@@ -98,15 +99,52 @@ export class TarHeaderReader {
           if (dataLeft > 0) {
             dataLeft = 0;
             this.#dataLeft = 0;
-            this.#endData();
+            // Only an entry handed out has anything to end (data nobody reads is not pax or a long name).
+            if (this.#handed) this.#endData();
           }
         } else dataLeft -= skip;
         continue;
       }
       if (this.#headerFill === 0 && length - offset >= BLOCK) {
-        // The usual case: the whole header is in this chunk.
-        this.#parseHeader(chunk, offset);
+        // The usual case: the whole header is in this chunk, and most often a ustar or GNU entry (no pax or long
+        // name before it) whose name the caller does not want: counted past right here. Anything else goes to
+        // #parseHeader, which reads the header again whole: the end block, other formats, pax and long names,
+        // the entries handed out. Written out in this loop rather than in functions of its own: V8 optimizes
+        // each function a layer's thousands of entries run through on its own and again inlined into its
+        // caller, and code it has never seen run, once reached, makes it throw the optimized code away and
+        // compile it again. Here the rare paths are one call, run by a layer's first entries.
+        const at = offset;
         offset += BLOCK;
+        const magic =
+          chunk[at + 257] === 0x75 &&
+          chunk[at + 258] === 0x73 &&
+          chunk[at + 259] === 0x74 &&
+          chunk[at + 260] === 0x61 &&
+          chunk[at + 261] === 0x72
+            ? chunk[at + 262]
+            : -1;
+        const flag = chunk[at + 156] as number;
+        if (
+          wants !== undefined &&
+          this.#pending === undefined &&
+          chunk[at] !== 0 &&
+          // GNU ('ustar  '), or POSIX ustar with no name prefix.
+          (magic === 0x20 || (magic === 0 && chunk[at + 345] === 0)) &&
+          flag !== 0x78 &&
+          flag !== 0x4c &&
+          flag !== 0x4b &&
+          flag !== 0x67
+        ) {
+          const field = utf8Of(chunk, at, at + 100);
+          const nul = field.indexOf('\0');
+          if (!wants(nul === -1 ? field : field.slice(0, nul))) {
+            // Links, symlinks and directories have no data in the archive, whatever their size field says.
+            dataLeft = flag === 0x31 || flag === 0x32 || flag === 0x35 ? 0 : readNumber(chunk, at + 124, 12);
+            padLeft = padding(dataLeft);
+            continue;
+          }
+        }
+        this.#parseHeader(chunk, at);
       } else {
         const take = Math.min(BLOCK - this.#headerFill, length - offset);
         chunk.copy(this.#header, this.#headerFill, offset, offset + take);
