@@ -1,3 +1,4 @@
+import { appendFile, readFile } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
 import { appBuild, nodeBuild } from '../../tsup.base.mjs';
 
@@ -30,6 +31,12 @@ export default defineConfig([
     // Bundled CommonJS dependencies call require() for Node's built-ins; ESM has none, so provide one.
     banner: {
       js: "import { createRequire as __containerLoaderCreateRequire } from 'node:module';\nconst require = __containerLoaderCreateRequire(import.meta.url);",
+    },
+    // The file goes onto devices alone (the Isar layer installs just it): it carries the notices and licences
+    // of the npm packages inside it (dist/THIRD-PARTY-NOTICES.md, see tsup.base.mjs) in a comment at its end.
+    async onSuccess() {
+      const notices = await readFile('dist/THIRD-PARTY-NOTICES.md', 'utf8');
+      await appendFile('dist/container-loader.mjs', `\n/*\n${notices.replaceAll('*/', '* /')}*/\n`);
     },
   },
 ]);

@@ -87,6 +87,16 @@ describe('the single-file build runs on its own with the zstd command', () => {
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
+  it('carries the notice and licence of every npm package inside it', async () => {
+    const text = await readFile(loader, 'utf8');
+    const notices = text.slice(text.lastIndexOf('\n/*\n# Third-party notices'));
+    const packages = [...notices.matchAll(/^## (\S+) \S+ \((.+)\)$/gm)].map((m) => `${m[1]} ${m[2]}`);
+    // The archive reader's tar parser and the config reader, at least, are npm packages bundled in.
+    expect(packages).toEqual(expect.arrayContaining(['tar-stream MIT', 'smol-toml BSD-3-Clause']));
+    expect(notices).toContain('Permission is hereby granted');
+    expect(notices.trimEnd().endsWith('*/')).toBe(true);
+  });
+
   it('carries no undici (it needs Node 20) and loads nothing by name outside Node', async () => {
     const text = await readFile(loader, 'utf8');
     expect(text).not.toMatch(/node_modules\/(\.pnpm\/)?undici/);
