@@ -4,7 +4,7 @@
  * Plain JavaScript with types beside it (tsup.base.d.mts): a .ts file here would sit outside the packages'
  * `rootDir` when they type-check their tsup.config.ts.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -59,6 +59,8 @@ export const bundledPackageNotices = {
       }
       sections.sort();
       const header = "# Third-party notices\n\nThis package's dist bundles code of the npm packages below.\n";
+      // esbuild runs before tsup writes the bundle: on a clean checkout dist does not exist yet.
+      await mkdir(outdir, { recursive: true });
       await writeFile(join(outdir, 'THIRD-PARTY-NOTICES.md'), [header, ...sections].join('\n'));
     });
   },
