@@ -246,49 +246,18 @@ function measureFixture(fixture, registry) {
   return rows;
 }
 
-/**
- * The SBOM's fixed part, whatever the image: loading `@isar/sbom` (the CycloneDX library, packageurl-js and
- * ICU's collation data with it) and the CycloneDX library's first document. Alternating runs of `node`
- * loading `@isar/archive` (as a fetch has), one that then imports `@isar/sbom`, and one that also builds a
- * one-package document; main and V8 CPU read exactly at exit, medians of the differences.
- */
-function measureSbomFixedCost(pairs = 12) {
-  const sbom = join(root, 'packages', 'sbom', 'dist', 'index.js');
-  const image = {
-    repository: 'localhost/fixed-cost',
-    tag: '1',
-    repoTags: ['localhost/fixed-cost:1'],
-    configDigest: `sha256:${'0'.repeat(64)}`,
-    platform: { os: 'linux', architecture: 'amd64' },
-    layers: [],
+/** The SBOM's fixed part (bench/sbom-fixed-cost.mjs), medians of `runs` cold processes. */
+function measureSbomFixedCost(runs = 12) {
+  const results = [];
+  for (let i = 0; i < runs; i++)
+    results.push(
+      JSON.parse(execFileSync('node', [join(root, 'bench', 'sbom-fixed-cost.mjs')], { encoding: 'utf8' })),
+    );
+  return {
+    runs,
+    load: median(results.map((r) => r.load)),
+    document: median(results.map((r) => r.document)),
   };
-  const inventory = {
-    osRelease: { ID: 'debian', VERSION_ID: '12' },
-    deb: [{ name: 'base-files', version: '12.4', architecture: 'amd64', database: 'var/lib/dpkg/status' }],
-    apk: [],
-    warnings: [],
-  };
-  // A fetch has @isar/archive loaded already: every run loads it first.
-  const archive = `await import(${JSON.stringify(join(root, 'packages', 'archive', 'dist', 'index.js'))});`;
-  const scripts = {
-    bare: archive,
-    load: `${archive} await import(${JSON.stringify(sbom)});`,
-    document: `${archive} const m = await import(${JSON.stringify(sbom)}); m.buildCycloneDx(${JSON.stringify(image)}, ${JSON.stringify(inventory)});`,
-  };
-  const cpu = { bare: [], load: [], document: [] };
-  const cpuFile = join(work, 'thread-cpu.jsonl');
-  for (let i = 0; i < pairs; i++)
-    for (const [key, script] of Object.entries(scripts)) {
-      rmSync(cpuFile, { force: true });
-      measure(['node', '--import', threadCpu, '--input-type=module', '-e', script], {
-        ...process.env,
-        BENCH_THREAD_CPU: cpuFile,
-      });
-      const t = JSON.parse(readFileSync(cpuFile, 'utf8'));
-      cpu[key].push(t.main + t.v8);
-    }
-  const diff = (a, b) => median(cpu[a].map((v, i) => v - cpu[b][i]));
-  return { pairs, load: diff('load', 'bare'), document: diff('document', 'load') };
 }
 
 /** Fetches through a proxy throttled to internet speed: total time, and the tail after the last byte. */
@@ -506,7 +475,7 @@ async function main() {
         const fixed = measureSbomFixedCost();
         const base = median(rows.oursNoSbom.map((r) => r.cpu));
         report.push(
-          `- The SBOM's fixed part, in this run (${fixed.pairs} alternating runs each: \`node\` loading \`@isar/archive\` as a fetch has, the same importing \`@isar/sbom\`, and one that also builds a one-package CycloneDX document; main+V8 CPU at exit): loading the package ${(fixed.load * 1000).toFixed(0)} ms, the library's first document ${(fixed.document * 1000).toFixed(0)} ms more; together **${(((fixed.load + fixed.document) / base) * 100).toFixed(1)} %** of this image's \`--no-sbom\` fetch, before any layer is scanned.`,
+          `- The SBOM's fixed part, in this run (bench/sbom-fixed-cost.mjs, ${fixed.runs} cold processes that have loaded \`@isar/archive\` as a fetch has; main+V8 CPU): loading \`@isar/sbom\` ${(fixed.load * 1000).toFixed(0)} ms, the CycloneDX library's first document (one package) ${(fixed.document * 1000).toFixed(0)} ms; together **${(((fixed.load + fixed.document) / base) * 100).toFixed(1)} %** of this image's \`--no-sbom\` fetch. The rest of the SBOM's cost is the scan of this image's layers and the document of all its packages.`,
         );
       }
       if (fixture.sharedTagGets !== undefined)
