@@ -2,29 +2,18 @@
 // process that has loaded `@isar/archive` as a fetch has: loading `@isar/sbom` (the CycloneDX library,
 // packageurl-js and ICU's collation data with it), then the CycloneDX library's first document (one package).
 // Prints {"load": s, "document": s}: CPU of the main and V8 threads (what the SBOM adds to; see
-// thread-cpu.mjs), read from /proc before and after each step, after V8's background compiles have settled.
-import { readdirSync, readFileSync } from 'node:fs';
+// thread-cpu.mjs), read before and after each step, after V8's background compiles have settled.
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { threadCpuByKind } from './thread-cpu.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 
-/** CPU seconds of the main thread and V8's 4 platform threads (by creation order, as thread-cpu.mjs). */
+/** CPU seconds of the main thread and V8's threads so far. */
 function mainAndV8() {
-  const tids = readdirSync('/proc/self/task')
-    .map(Number)
-    .sort((a, b) => a - b);
-  let ns = 0;
-  tids.forEach((tid, index) => {
-    if (index !== 0 && (index < 2 || index > 5)) return;
-    try {
-      ns += Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // The thread ended meanwhile.
-    }
-  });
-  return ns / 1e9;
+  const { main, v8 } = threadCpuByKind();
+  return main + v8;
 }
 
 await import(join(root, 'packages', 'archive', 'dist', 'index.js'));

@@ -5,22 +5,24 @@
 // by creation order, as in measure.py: main, signal, 4 V8 platform threads, inspector, 4 libuv, addons.
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 
-const out = process.env.BENCH_THREAD_CPU;
-if (out)
-  process.on('exit', () => {
-    const kinds = { main: 0, v8: 0, rest: 0 };
-    const tids = readdirSync('/proc/self/task')
-      .map(Number)
-      .sort((a, b) => a - b);
-    tids.forEach((tid, index) => {
-      let ns = 0;
-      try {
-        ns = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      } catch {
-        // The thread ended meanwhile.
-      }
-      const kind = index === 0 ? 'main' : index >= 2 && index <= 5 ? 'v8' : 'rest';
-      kinds[kind] += ns / 1e9;
-    });
-    appendFileSync(out, `${JSON.stringify(kinds)}\n`);
+/** This process's CPU seconds so far by thread kind: main, V8 (compiler, GC), the rest. */
+export function threadCpuByKind() {
+  const kinds = { main: 0, v8: 0, rest: 0 };
+  const tids = readdirSync('/proc/self/task')
+    .map(Number)
+    .sort((a, b) => a - b);
+  tids.forEach((tid, index) => {
+    let ns = 0;
+    try {
+      ns = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread ended meanwhile.
+    }
+    const kind = index === 0 ? 'main' : index >= 2 && index <= 5 ? 'v8' : 'rest';
+    kinds[kind] += ns / 1e9;
   });
+  return kinds;
+}
+
+const out = process.env.BENCH_THREAD_CPU;
+if (out) process.on('exit', () => appendFileSync(out, `${JSON.stringify(threadCpuByKind())}\n`));
