@@ -112,7 +112,9 @@ export class TarHeaderReader {
         // the entries handed out. Written out in this loop rather than in functions of its own: V8 optimizes
         // each function a layer's thousands of entries run through on its own and again inlined into its
         // caller, and code it has never seen run, once reached, makes it throw the optimized code away and
-        // compile it again. Here the rare paths are one call, run by a layer's first entries.
+        // compile it again. Here the rare paths are one call, run by a layer's first entries. The magic, meta
+        // flag, no-data and name tests repeat #parseHeader's on purpose: as shared helper functions they cost
+        // the Debian image's scan ~10 M more instructions (callgrind), V8 compiling each on its own as well.
         const at = offset;
         offset += BLOCK;
         const magic =
