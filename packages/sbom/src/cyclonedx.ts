@@ -16,6 +16,10 @@ export interface BuildOptions {
 /**
  * The CycloneDX 1.6 JSON of an image and its inventory. Deterministic: lists sorted, bom-refs derived from
  * purls, the serial number derived from the rest of the document, no timestamp unless one is given.
+ *
+ * Lists are sorted here, by code point, and handed to the serializer in that order (`sortLists: false`):
+ * the library's own sorting compares with `localeCompare`, whose first call loads ICU's collation data,
+ * ~8 ms of CPU in every fetch for an order that code points give as well.
  */
 export function buildCycloneDx(
   image: ImageDescription,
@@ -33,9 +37,10 @@ export function buildCycloneDx(
       bomRef: `tool:${packageJson.name}`,
     }),
   );
-  for (const warning of inventory.warnings)
+  for (const warning of [...inventory.warnings].sort(byCodePoint))
     bom.metadata.properties.add(new Models.Property('isar:sbom:warning', warning));
 
+  const components: ModelTypes.Component[] = [];
   const os = inventory.osRelease;
   const distroId = os?.ID?.toLowerCase();
   const distro = distroId && os?.VERSION_ID ? `${distroId}-${os.VERSION_ID}` : undefined;
@@ -45,12 +50,14 @@ export function buildCycloneDx(
       ...(os.VERSION_ID ? { version: os.VERSION_ID } : {}),
       ...(os.PRETTY_NAME ? { description: os.PRETTY_NAME } : {}),
     });
-    for (const key of ['ID', 'ID_LIKE', 'VERSION_ID', 'VERSION_CODENAME', 'PRETTY_NAME']) {
-      const value = os[key];
-      if (value) osComponent.properties.add(new Models.Property(`isar:os-release:${key}`, value));
-    }
-    bom.components.add(osComponent);
-    imageComponent.dependencies.add(osComponent.bomRef);
+    addProperties(
+      osComponent,
+      ['ID', 'ID_LIKE', 'VERSION_ID', 'VERSION_CODENAME', 'PRETTY_NAME'].map((key) => [
+        `isar:os-release:${key}`,
+        os[key],
+      ]),
+    );
+    components.push(osComponent);
   }
 
   for (const pkg of inventory.deb) {
@@ -70,8 +77,7 @@ export function buildCycloneDx(
       ['isar:package:database', pkg.database],
     ];
     addProperties(component, properties);
-    bom.components.add(component);
-    imageComponent.dependencies.add(component.bomRef);
+    components.push(component);
   }
   for (const pkg of inventory.apk) {
     const purl = apkPurl(distroId ?? 'alpine', pkg.name, pkg.version, pkg.architecture, distro);
@@ -86,6 +92,10 @@ export function buildCycloneDx(
       ['isar:apk:origin', pkg.origin],
       ['isar:package:database', pkg.database],
     ]);
+    components.push(component);
+  }
+  components.sort((a, b) => byCodePoint(a.bomRef.value ?? '', b.bomRef.value ?? ''));
+  for (const component of components) {
     bom.components.add(component);
     imageComponent.dependencies.add(component.bomRef);
   }
@@ -95,7 +105,7 @@ export function buildCycloneDx(
   // serializing twice.
   const { Serialize, Spec } = cycloneDxLibrary();
   const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
-  const unnumbered = serializer.serialize(bom, { sortLists: true });
+  const unnumbered = serializer.serialize(bom, { sortLists: false });
   const { $schema, bomFormat, specVersion, ...rest } = JSON.parse(unnumbered);
   const serialNumber = contentUuid(unnumbered);
   return `${JSON.stringify({ $schema, bomFormat, specVersion, serialNumber, ...rest }, null, 2)}\n`;
@@ -147,8 +157,14 @@ function addProperties(
   properties: readonly [string, string | undefined][],
 ): void {
   const { Models } = cycloneDxLibrary();
-  for (const [name, value] of properties)
-    if (value) component.properties.add(new Models.Property(name, value));
+  const present = properties.filter((pair): pair is [string, string] => Boolean(pair[1]));
+  present.sort((a, b) => byCodePoint(a[0], b[0]) || byCodePoint(a[1], b[1]));
+  for (const [name, value] of present) component.properties.add(new Models.Property(name, value));
+}
+
+/** Orders strings by UTF-16 code units: the same order everywhere, without ICU (see buildCycloneDx). */
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** A UUID (version 8: custom) made of the document's sha256, as CycloneDX's `urn:uuid:` serial number. */
