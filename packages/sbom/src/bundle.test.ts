@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { PackageURL } from 'packageurl-js';
 import { describe, expect, it } from 'vitest';
+import { buildCycloneDx } from './cyclonedx.js';
+import type { Inventory } from './inventory.js';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 
@@ -34,6 +36,63 @@ describe('the bundle', () => {
           new RegExp(`(?:from |require\\(|import\\()["']${name}["'/]`),
         );
     }
+  });
+
+  it('writes the same document as the unbundled libraries (its CycloneDX part built from their sources)', async () => {
+    const { buildCycloneDx: bundled } = await import(join(DIST, 'index.js'));
+    const image = {
+      ...IMAGE,
+      manifestDigest: `sha256:${'1'.repeat(64)}`,
+      indexDigest: `sha256:${'2'.repeat(64)}`,
+      sourceUrl: 'docker://localhost/bundle;tag=1',
+      platform: { os: 'linux', architecture: 'arm', variant: 'v7' },
+      layers: [{ digest: `sha256:${'3'.repeat(64)}`, diffId: `sha256:${'4'.repeat(64)}` }],
+    };
+    const inventory: Inventory = {
+      osRelease: { ID: 'Debian', VERSION_ID: '12', PRETTY_NAME: 'Debian GNU/Linux 12 (bookworm)' },
+      deb: [
+        {
+          name: 'zlib1g',
+          version: '1:1.2.13',
+          architecture: 'armhf',
+          sourceName: 'zlib',
+          database: 'var/lib/dpkg/status',
+          licenses: { machineReadable: true, spdx: ['Zlib'], unmapped: [] },
+        },
+        {
+          name: 'libc6',
+          version: '2.36-9',
+          architecture: 'armhf',
+          state: 'half-configured',
+          database: 'var/lib/dpkg/status',
+          licenses: {
+            machineReadable: true,
+            spdx: ['GPL-2.0-or-later WITH GCC-exception-2.0', 'LGPL-2.1-or-later'],
+            unmapped: [],
+          },
+        },
+        {
+          name: 'base-files',
+          version: '12.4',
+          architecture: 'armhf',
+          database: 'var/lib/dpkg/status.d/base',
+          licenses: { machineReadable: true, spdx: ['GPL-2.0-or-later', 'MIT'], unmapped: ['public-domain'] },
+        },
+      ],
+      apk: [
+        {
+          name: 'musl',
+          version: '1.2.4-r2',
+          architecture: 'armv7',
+          license: 'MIT',
+          origin: 'musl',
+          database: 'lib/apk/db/installed',
+        },
+      ],
+      warnings: ['second warning', 'first warning'],
+    };
+    const timestamp = new Date('2026-01-02T03:04:05Z');
+    expect(bundled(image, inventory, { timestamp })).toBe(buildCycloneDx(image, inventory, { timestamp }));
   });
 
   it('makes the same purls as packageurl-js itself (its collator is replaced in the bundle)', async () => {
@@ -77,13 +136,13 @@ describe('the bundle', () => {
             name: 'zlib1g',
             version: '1:1.2.13',
             architecture: 'amd64',
-            licenses: { spdx: ['Zlib'], unmapped: [] },
+            licenses: { machineReadable: true, spdx: ['Zlib'], unmapped: [] },
           },
           {
             name: 'base-files',
             version: '12.4',
             architecture: 'amd64',
-            licenses: { spdx: ['GPL-2.0-or-later'], unmapped: ['public-domain'] },
+            licenses: { machineReadable: true, spdx: ['GPL-2.0-or-later'], unmapped: ['public-domain'] },
           },
         ],
         warnings: ['b', 'a'],
