@@ -71,96 +71,112 @@ export class TarHeaderReader {
   }
 
   push(chunk: Buffer): void {
-    const length = chunk.length;
-    const wants = this.#wants;
     let offset = 0;
+    while (offset < chunk.length && !this.#done) {
+      offset = this.#skip(chunk, offset);
+      if (offset < chunk.length) offset = this.#step(chunk, offset);
+    }
+  }
+
+  /**
+   * The usual case, as far as it goes: data nobody reads, padding, and ustar or GNU entries (no pax or long
+   * name before them) whose whole header is in this chunk and whose name the caller does not want, counted
+   * past. Returns where something else begins (or the chunk ends): {@link #step} takes that.
+   *
+   * A function of its own holding nothing but this: it runs for each of a layer's thousands of entries, so V8
+   * compiles it while the layer passes, and code it has never seen run (the rare paths, in #step) would make
+   * it throw the optimized code away when first reached. As one function with the rare paths, the walk's
+   * compile took ~12 ms and was dropped at the first pax header or end block. The magic, meta flag, no-data
+   * and name tests repeat #parseHeader's on purpose, for the same reason.
+   */
+  #skip(chunk: Buffer, start: number): number {
+    if (this.#handed || this.#meta !== undefined || this.#pending !== undefined || this.#headerFill !== 0)
+      return start;
+    const wants = this.#wants;
+    if (wants === undefined) return start;
+    const length = chunk.length;
+    let offset = start;
     let dataLeft = this.#dataLeft;
     let padLeft = this.#padLeft;
-    while (offset < length && !this.#done) {
-      if (dataLeft > 0 || padLeft > 0) {
-        if (dataLeft > 0 && (this.#meta !== undefined || this.#sink !== undefined)) {
-          const take = Math.min(dataLeft, length - offset);
-          const piece = chunk.subarray(offset, offset + take);
-          if (this.#meta) this.#keepMeta(piece);
-          else this.#sink?.(piece);
-          dataLeft -= take;
-          offset += take;
-          if (dataLeft === 0) {
-            this.#dataLeft = 0;
-            this.#endData();
-          }
-          continue;
-        }
-        // Data nobody reads and padding: counted past together.
-        const skip = Math.min(dataLeft + padLeft, length - offset);
-        offset += skip;
-        if (skip >= dataLeft) {
-          padLeft -= skip - dataLeft;
-          if (dataLeft > 0) {
-            dataLeft = 0;
-            this.#dataLeft = 0;
-            // Only an entry handed out has anything to end (data nobody reads is not pax or a long name).
-            if (this.#handed) this.#endData();
-          }
-        } else dataLeft -= skip;
-        continue;
-      }
-      if (this.#headerFill === 0 && length - offset >= BLOCK) {
-        // The usual case: the whole header is in this chunk, and most often a ustar or GNU entry (no pax or long
-        // name before it) whose name the caller does not want: counted past right here. Anything else goes to
-        // #parseHeader, which reads the header again whole: the end block, other formats, pax and long names,
-        // the entries handed out. Written out in this loop rather than in functions of its own: V8 optimizes
-        // each function a layer's thousands of entries run through on its own and again inlined into its
-        // caller, and code it has never seen run, once reached, makes it throw the optimized code away and
-        // compile it again. Here the rare paths are one call, run by a layer's first entries. The magic, meta
-        // flag, no-data and name tests repeat #parseHeader's on purpose: as shared helper functions they cost
-        // the Debian image's scan ~10 M more instructions (callgrind), V8 compiling each on its own as well.
-        const at = offset;
-        offset += BLOCK;
-        const magic =
-          chunk[at + 257] === 0x75 &&
-          chunk[at + 258] === 0x73 &&
-          chunk[at + 259] === 0x74 &&
-          chunk[at + 260] === 0x61 &&
-          chunk[at + 261] === 0x72
-            ? chunk[at + 262]
-            : -1;
-        const flag = chunk[at + 156] as number;
-        if (
-          wants !== undefined &&
-          this.#pending === undefined &&
-          chunk[at] !== 0 &&
-          // GNU ('ustar  '), or POSIX ustar with no name prefix.
-          (magic === 0x20 || (magic === 0 && chunk[at + 345] === 0)) &&
-          flag !== 0x78 &&
-          flag !== 0x4c &&
-          flag !== 0x4b &&
-          flag !== 0x67
-        ) {
-          const field = utf8Of(chunk, at, at + 100);
-          const nul = field.indexOf('\0');
-          if (!wants(nul === -1 ? field : field.slice(0, nul))) {
-            // Links, symlinks and directories have no data in the archive, whatever their size field says.
-            dataLeft = flag === 0x31 || flag === 0x32 || flag === 0x35 ? 0 : readNumber(chunk, at + 124, 12);
-            padLeft = padding(dataLeft);
-            continue;
-          }
-        }
-        this.#parseHeader(chunk, at);
-      } else {
-        const take = Math.min(BLOCK - this.#headerFill, length - offset);
-        chunk.copy(this.#header, this.#headerFill, offset, offset + take);
-        this.#headerFill += take;
-        offset += take;
-        if (this.#headerFill < BLOCK) continue;
-        this.#headerFill = 0;
-        this.#parseHeader(this.#header, 0);
-      }
-      dataLeft = this.#dataLeft;
-      padLeft = this.#padLeft;
+    for (;;) {
+      const skip = Math.min(dataLeft + padLeft, length - offset);
+      offset += skip;
+      if (skip >= dataLeft) {
+        padLeft -= skip - dataLeft;
+        dataLeft = 0;
+      } else dataLeft -= skip;
+      if (length - offset < BLOCK || padLeft > 0) break;
+      const at = offset;
+      const magic =
+        chunk[at + 257] === 0x75 &&
+        chunk[at + 258] === 0x73 &&
+        chunk[at + 259] === 0x74 &&
+        chunk[at + 260] === 0x61 &&
+        chunk[at + 261] === 0x72
+          ? chunk[at + 262]
+          : -1;
+      const flag = chunk[at + 156] as number;
+      if (
+        chunk[at] === 0 ||
+        // GNU ('ustar  '), or POSIX ustar with no name prefix.
+        !(magic === 0x20 || (magic === 0 && chunk[at + 345] === 0)) ||
+        flag === 0x78 ||
+        flag === 0x4c ||
+        flag === 0x4b ||
+        flag === 0x67
+      )
+        break;
+      const field = utf8Of(chunk, at, at + 100);
+      const nul = field.indexOf('\0');
+      if (wants(nul === -1 ? field : field.slice(0, nul))) break;
+      // Links, symlinks and directories have no data in the archive, whatever their size field says.
+      dataLeft = flag === 0x31 || flag === 0x32 || flag === 0x35 ? 0 : readNumber(chunk, at + 124, 12);
+      padLeft = padding(dataLeft);
+      offset += BLOCK;
     }
     this.#dataLeft = dataLeft;
     this.#padLeft = padLeft;
+    return offset;
+  }
+
+  /** One step of everything else: data handed out or kept, a header split between chunks, any other header. */
+  #step(chunk: Buffer, start: number): number {
+    const length = chunk.length;
+    let offset = start;
+    const dataLeft = this.#dataLeft;
+    if (dataLeft > 0 && (this.#meta !== undefined || this.#sink !== undefined)) {
+      const take = Math.min(dataLeft, length - offset);
+      const piece = chunk.subarray(offset, offset + take);
+      if (this.#meta) this.#keepMeta(piece);
+      else this.#sink?.(piece);
+      this.#dataLeft = dataLeft - take;
+      if (this.#dataLeft === 0) this.#endData();
+      return offset + take;
+    }
+    if (dataLeft > 0 || this.#padLeft > 0) {
+      // Data nobody reads (an entry handed out without a sink) and padding: counted past together.
+      const skip = Math.min(dataLeft + this.#padLeft, length - offset);
+      if (skip >= dataLeft) {
+        this.#padLeft -= skip - dataLeft;
+        this.#dataLeft = 0;
+        // Only an entry handed out has anything to end (data nobody reads is not pax or a long name).
+        if (dataLeft > 0 && this.#handed) this.#endData();
+      } else this.#dataLeft = dataLeft - skip;
+      return offset + skip;
+    }
+    if (this.#headerFill === 0 && length - offset >= BLOCK) {
+      this.#parseHeader(chunk, offset);
+      return offset + BLOCK;
+    }
+    const take = Math.min(BLOCK - this.#headerFill, length - offset);
+    chunk.copy(this.#header, this.#headerFill, offset, offset + take);
+    this.#headerFill += take;
+    offset += take;
+    if (this.#headerFill === BLOCK) {
+      this.#headerFill = 0;
+      this.#parseHeader(this.#header, 0);
+    }
+    return offset;
   }
 
   /** The input ended: fails when it ended inside an entry. */
