@@ -223,9 +223,10 @@ function measureFixture(fixture, registry) {
   }
   // The SBOM's cost is a small difference of two noisy numbers: pairs, each with and without it back to back,
   // compared pair by pair. Single pairs on the main and V8 threads spread over +-0.2 CPU-s on either fixture,
-  // so 3 pairs (what the big fixture had) could land anywhere from 1 % to 3.5 %: 12 and 20.
+  // so 3 pairs (what the big fixture had) could land anywhere from 1 % to 3.5 %, and 12 or 20 pairs still
+  // moved by +-1 % from one bench to the next: 16 and 30.
   // Each pair's order alternates (whatever runs first after another job pays for its disk flush).
-  const pairs = Number(process.env.BENCH_SBOM_PAIRS ?? (big ? 12 : 20));
+  const pairs = Number(process.env.BENCH_SBOM_PAIRS ?? (big ? 16 : 30));
   for (let i = 0; i < pairs; i++) {
     const pair = [
       ['ours', []],
@@ -322,16 +323,29 @@ function fixtureReport(fixture, rows, floors, throttled, extra) {
     `| ${label} | ${med(key, 'wall').toFixed(2)} | ${med(key, 'cpu').toFixed(2)} | ${cores(key).toFixed(2)} | ${rss(key)} | ${(med(key, 'wall') / isar).toFixed(3)} | ${target} |`;
   const floorCpu = floors.download.cpu + floors.gunzip.cpu + floors.sha256.cpu + floors.zstdTar.cpu;
   const ociFloor = Math.max(floors.download.wall, floors.zstdBlobs.wall);
-  // Pair by pair (run i with its SBOM against run i without), the median difference.
-  const sbomCost = median(rows.ours.map((r, i) => r.cpu - rows.oursNoSbom[i].cpu)) / med('oursNoSbom', 'cpu');
-  const sbomPairs = rows.ours.length;
-  // The same pairs by the threads the SBOM works on (main and V8's), read exactly at exit.
+  // Pair by pair (run i with its SBOM against run i without), the median difference: the process's CPU read
+  // exactly at exit (getrusage, every thread) where the pairs have it, else measure.py's samples (which miss
+  // each thread's last tick).
   const paired = rows.ours.flatMap((r, i) =>
     r.exact && rows.oursNoSbom[i]?.exact ? [[r.exact, rows.oursNoSbom[i].exact]] : [],
   );
+  const totalDiffs = paired.map(([a, b]) => a.total - b.total);
+  const sbomCost =
+    (paired.length > 0
+      ? median(totalDiffs)
+      : median(rows.ours.map((r, i) => r.cpu - rows.oursNoSbom[i].cpu))) / med('oursNoSbom', 'cpu');
+  const sbomPairs = paired.length > 0 ? paired.length : rows.ours.length;
+  // The same pairs by the threads the SBOM works on (main and V8's).
   const mainV8 = (t) => t.main + t.v8;
   const pairDiffs = paired.map(([a, b]) => mainV8(a) - mainV8(b));
   const sbomMainV8 = median(pairDiffs) / med('oursNoSbom', 'cpu');
+  /** The middle half of the pairs' differences, as % of the `--no-sbom` fetch: how far one median can stray. */
+  const middleHalf = (diffs) => {
+    const sorted = [...diffs].sort((x, y) => x - y);
+    const at = (q) =>
+      ((sorted[Math.floor(q * (sorted.length - 1))] / med('oursNoSbom', 'cpu')) * 100).toFixed(1);
+    return `${at(0.25)} to ${at(0.75)} %`;
+  };
   const lines = [
     `## ${fixture.title}`,
     '',
@@ -363,7 +377,7 @@ function fixtureReport(fixture, rows, floors, throttled, extra) {
     '',
     `- docker-archive, cold: ${med('ours', 'cpu').toFixed(2)} CPU-s against ${floorCpu.toFixed(2)} for the pieces: **${(med('ours', 'cpu') / floorCpu).toFixed(2)} x the floors** (target <= 1.15); **${cores('ours').toFixed(2)} cores busy** (target >= 1.7).`,
     `- oci, cold: ${med('oursOci', 'wall').toFixed(2)} s against ${ociFloor.toFixed(2)} s for the slower of its two pieces (parallel download, zstd -T2 of the blobs): **+${(med('oursOci', 'wall') - ociFloor).toFixed(2)} s** (target <= +1.0 s).`,
-    `- SBOM: the docker-archive fetch with its SBOM costs **${(sbomCost * 100).toFixed(1)}% more CPU** than \`--no-sbom\` (median of ${sbomPairs} back-to-back pairs' differences; medians ${med('ours', 'cpu').toFixed(2)} vs ${med('oursNoSbom', 'cpu').toFixed(2)} CPU-s; target <= 3%). Counting only the main and V8 threads, where the SBOM's work runs (exact per-thread CPU at exit, ${paired.length} pairs): **${(sbomMainV8 * 100).toFixed(1)}%** of the \`--no-sbom\` fetch's CPU (the pairs, CPU-ms: ${pairDiffs
+    `- SBOM: the docker-archive fetch with its SBOM costs **${(sbomCost * 100).toFixed(1)}% more CPU** than \`--no-sbom\` (median of ${sbomPairs} back-to-back pairs' differences in the process's CPU at exit, middle half of the pairs ${paired.length > 0 ? middleHalf(totalDiffs) : 'n/a'}; medians ${med('ours', 'cpu').toFixed(2)} vs ${med('oursNoSbom', 'cpu').toFixed(2)} CPU-s; target <= 3%). Counting only the main and V8 threads, where the SBOM's work runs (exact per-thread CPU at exit, ${paired.length} pairs): **${(sbomMainV8 * 100).toFixed(1)}%** of the \`--no-sbom\` fetch's CPU, middle half ${middleHalf(pairDiffs)} (the pairs, CPU-ms: ${pairDiffs
       .map((d) => (d * 1000).toFixed(0))
       .join(' ')}).`,
     `- Per-thread CPU of a typical cold docker-archive fetch: ${threadSummary(rows.ours)}.`,

@@ -1,4 +1,5 @@
-// Preloaded (`node --import`) into the fetches the bench pairs for the SBOM's cost: at exit, each thread's CPU
+// Preloaded (`node --import`) into the fetches the bench pairs for the SBOM's cost: at exit, the process's CPU
+// (all threads, getrusage) and each thread's CPU
 // time in ns from /proc/self/task/<tid>/schedstat (measure.py samples every 50 ms and misses each thread's
 // last tick). The SBOM adds work only to the main thread and V8's (compiler, GC); zlib, fs and zstd do the
 // same with and without it, and their noise swamps a difference of a few percent. Threads are told apart
@@ -24,5 +25,17 @@ export function threadCpuByKind() {
   return kinds;
 }
 
+/**
+ * The whole process's CPU seconds so far, threads that have ended included (getrusage): zstd's workers end with
+ * their compression context, before the exit that reads the threads above.
+ */
+export function processCpu() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
 const out = process.env.BENCH_THREAD_CPU;
-if (out) process.on('exit', () => appendFileSync(out, `${JSON.stringify(threadCpuByKind())}\n`));
+if (out)
+  process.on('exit', () =>
+    appendFileSync(out, `${JSON.stringify({ ...threadCpuByKind(), total: processCpu() })}\n`),
+  );
