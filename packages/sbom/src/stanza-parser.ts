@@ -38,6 +38,9 @@ function isBlank(code: number): boolean {
   return code === SPACE || code === TAB || code === CR || code === 0x0b || code === 0x0c;
 }
 
+/** A character that makes a line blank, anywhere in a field name: such a line is no field. */
+const BLANK_CHARACTER = /[ \t\r\v\f]/;
+
 export class StanzaParser {
   readonly records: Stanza[] = [];
   readonly stats: StanzaStats = { malformedLines: 0, truncated: false, droppedRecords: 0, bytes: 0 };
@@ -192,14 +195,14 @@ export class StanzaParser {
       this.stats.malformedLines++;
       return;
     }
-    for (let i = start; i < colon; i++)
-      if (isBlank(text.charCodeAt(i))) {
-        this.stats.malformedLines++;
-        return;
-      }
-    this.#sawField = true;
     // Field names are ASCII (deb822): the latin1 view is their text.
-    const key = this.#key(text.slice(start, colon));
+    const name = text.slice(start, colon);
+    if (BLANK_CHARACTER.test(name)) {
+      this.stats.malformedLines++;
+      return;
+    }
+    this.#sawField = true;
+    const key = this.#key(name);
     if (!this.#fields.has(key)) return;
     this.#current ??= new Map();
     if (!this.#current.has(key)) this.#current.set(key, utf8Of(bytes, colon + 1, end).trim());
