@@ -16,11 +16,10 @@ export interface BuildOptions {
 /**
  * The CycloneDX 1.6 JSON of an image and its inventory. Deterministic: lists sorted, bom-refs derived from
  * purls, the serial number derived from the rest of the document, no timestamp unless one is given.
- *
- * Lists are sorted here, by code point, and handed to the serializer in that order (`sortLists: false`):
- * the library's own sorting compares with `localeCompare`, whose first call loads ICU's collation data,
- * ~8 ms of CPU in every fetch for an order that code points give as well.
  */
+// Lists are sorted here, by code point, and handed to the serializer in that order (`sortLists: false`): the
+// library's own sorting compares with `localeCompare`, whose first call loads ICU's collation data, ~8 ms of
+// CPU in every fetch for an order that code points give as well.
 export function buildCycloneDx(
   image: ImageDescription,
   inventory: Inventory,
