@@ -83,13 +83,11 @@ const CYCLONEDX_ENTRIES: Record<keyof typeof CYCLONEDX_NAMES, string> = {
 const cycloneDxSubset: Plugin = {
   name: 'cyclonedx-library-subset',
   setup(build) {
-    build.onResolve(
-      { filter: /^@cyclonedx\/cyclonedx-library\/(Enums|Models|Serialize|SPDX|Spec)$/ },
-      (args) => ({
-        path: args.path.slice('@cyclonedx/cyclonedx-library/'.length),
-        namespace: 'cyclonedx-subset',
-      }),
-    );
+    const subpaths = Object.keys(CYCLONEDX_NAMES).join('|');
+    build.onResolve({ filter: new RegExp(`^@cyclonedx/cyclonedx-library/(${subpaths})$`) }, (args) => ({
+      path: args.path.slice('@cyclonedx/cyclonedx-library/'.length),
+      namespace: 'cyclonedx-subset',
+    }));
     build.onLoad({ filter: /.*/, namespace: 'cyclonedx-subset' }, (args) => {
       const subpath = args.path as keyof typeof CYCLONEDX_NAMES;
       const source = join(CYCLONEDX_SOURCES, CYCLONEDX_ENTRIES[subpath]);
