@@ -1,6 +1,6 @@
 // Run by the bench (`node bench/sbom-fixed-cost.mjs`): the SBOM's fixed part, whatever the image, in one cold
-// process that has loaded `@isar/archive` as a fetch has: loading `@isar/sbom` (the CycloneDX library,
-// packageurl-js and ICU's collation data with it), then the CycloneDX library's first document (one package).
+// process that has loaded `@isar/archive` as a fetch has: loading `@isar/sbom` (packageurl-js and
+// spdx-expression-parse with it), then the CycloneDX library's first use and first document (one package).
 // Prints {"load": s, "document": s}: CPU of the main and V8 threads (what the SBOM adds to; see
 // thread-cpu.mjs), read before and after each step, after V8's background compiles have settled.
 import { dirname, join } from 'node:path';
