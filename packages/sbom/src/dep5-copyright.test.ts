@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyrightLicenses, copyrightParser } from './dep5-copyright.js';
+import { CopyrightMemo, copyrightLicenses, copyrightParser } from './dep5-copyright.js';
 import { defaultSbomLimits } from './limits.js';
 import { StanzaParser } from './stanza-parser.js';
 
@@ -126,16 +126,43 @@ describe('copyrightParser against the general deb822 reader', () => {
         fc.integer({ min: 1, max: 64 }),
         (picked, finalNewline, chunk) => {
           const text = picked.join('\n') + (finalNewline ? '\n' : '');
-          const expected = referenceRead(text);
-          const parser = copyrightParser(defaultSbomLimits);
+          const expected = { kind: 'copyright', ...referenceRead(text) };
           const bytes = Buffer.from(text);
-          for (let offset = 0; offset < bytes.length; offset += chunk)
-            if (!parser.push(bytes.subarray(offset, offset + chunk))) break;
-          expect(parser.end()).toEqual({ kind: 'copyright', ...expected });
+          const read = (parser: ReturnType<typeof copyrightParser>) => {
+            for (let offset = 0; offset < bytes.length; offset += chunk)
+              if (!parser.push(bytes.subarray(offset, offset + chunk))) break;
+            return parser.end();
+          };
+          expect(read(copyrightParser(defaultSbomLimits))).toEqual(expected);
+          // As a layer reads it: its size known (whole in one chunk, or not), then again from the memo.
+          const memo = new CopyrightMemo();
+          const source = { size: bytes.length, memo };
+          expect(read(copyrightParser(defaultSbomLimits, source))).toEqual(expected);
+          expect(read(copyrightParser(defaultSbomLimits, source))).toEqual(expected);
         },
       ),
       { numRuns: 500 },
     );
+  });
+
+  it('answers a repeated file from the memo, and only a file of the same bytes', () => {
+    const memo = new CopyrightMemo();
+    const read = (text: string) => {
+      const bytes = Buffer.from(text);
+      const parser = copyrightParser(defaultSbomLimits, { size: bytes.length, memo });
+      parser.push(bytes);
+      return parser.end();
+    };
+    const mit = `${lines[0]}\n\nFiles: *\nLicense: MIT\n`;
+    const bsd = `${lines[0]}\n\nFiles: *\nLicense: BSD\n`;
+    expect(read(mit)).toEqual({ kind: 'copyright', machineReadable: true, names: ['MIT'] });
+    const again = read(mit);
+    expect(again).toEqual({ kind: 'copyright', machineReadable: true, names: ['MIT'] });
+    // A copy: what one package's entry holds is not another's.
+    if (again.kind === 'copyright') again.names.push('changed');
+    expect(read(mit)).toEqual({ kind: 'copyright', machineReadable: true, names: ['MIT'] });
+    expect(bsd.length).toBe(mit.length);
+    expect(read(bsd)).toEqual({ kind: 'copyright', machineReadable: true, names: ['BSD'] });
   });
 
   it('reads no further than the size cap, dropping the line it cuts', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { latin1Of, utf8Of } from './buffer-text.js';
 import { dep5ToSpdx } from './dep5-license.js';
 import type { SbomLimits } from './limits.js';
@@ -18,6 +19,30 @@ const formatUrl = /^https?:\/\/www\.debian\.org\/doc\/packaging-manuals\/copyrig
 const MAX_PARAGRAPHS = 10_000;
 
 /**
+ * What a layer's copyright files have given so far, by the sha256 of the bytes read: the binary packages of
+ * one source ship the same file (half of a Debian image's copyright bytes are repeats), so each distinct file
+ * is read once. Holds results, never bytes.
+ */
+export class CopyrightMemo {
+  readonly #read = new Map<string, { machineReadable: boolean; names: readonly string[] }>();
+
+  get(key: string): { machineReadable: boolean; names: readonly string[] } | undefined {
+    return this.#read.get(key);
+  }
+
+  set(key: string, parsed: { machineReadable: boolean; names: readonly string[] }): void {
+    this.#read.set(key, parsed);
+  }
+}
+
+/** Where a copyright file comes from: its size as the tar says, and the memo of its layer. */
+export interface CopyrightSource {
+  /** The entry's size: a file that arrives whole is read at its end only (no early header check). */
+  size?: number;
+  memo?: CopyrightMemo;
+}
+
+/**
  * Reads the License fields of a DEP-5 file: the header's and those of `Files:` paragraphs (stand-alone
  * `License:` paragraphs only hold license texts for those). Only the first `maxCopyrightBytes` are read, and
  * of a file whose first paragraph names no DEP-5 format, nothing after that paragraph.
@@ -26,13 +51,14 @@ const MAX_PARAGRAPHS = 10_000;
  * stops only at the lines that matter: a fetch reads hundreds of these files, most of their lines license
  * text, and looking at each line in JavaScript was most of the SBOM's cost on an image of many packages.
  */
-export function copyrightParser(limits: SbomLimits): FileParser {
-  return new CopyrightParser(limits);
+export function copyrightParser(limits: SbomLimits, source: CopyrightSource = {}): FileParser {
+  return new CopyrightParser(limits, source);
 }
 
 /** A class, not an object of closures: every file's parser shares one `push`, which V8 then calls as one. */
 class CopyrightParser implements FileParser {
   readonly #limits: SbomLimits;
+  readonly #source: CopyrightSource;
   readonly #parts: Buffer[] = [];
   #size = 0;
   #truncated = false;
@@ -40,8 +66,9 @@ class CopyrightParser implements FileParser {
   #dep5: boolean | undefined;
   #made: { bytes: Buffer; text: string } | undefined;
 
-  constructor(limits: SbomLimits) {
+  constructor(limits: SbomLimits, source: CopyrightSource) {
     this.#limits = limits;
+    this.#source = source;
   }
 
   push(chunk: Buffer): boolean {
@@ -52,7 +79,9 @@ class CopyrightParser implements FileParser {
     }
     this.#parts.push(chunk);
     this.#size += chunk.length;
-    if (this.#dep5 === undefined) {
+    // A file that came whole is read once, at its end (or not at all, when the memo has it). One that comes
+    // in parts is checked as it comes, so that a free-text file's bytes are not all gathered.
+    if (this.#dep5 === undefined && this.#size !== this.#source.size) {
       const bytes = this.#gathered();
       this.#dep5 = readDep5(bytes, this.#textOf(bytes), this.#limits.maxLineBytes, true).header;
     }
@@ -60,20 +89,24 @@ class CopyrightParser implements FileParser {
   }
 
   end(): ParsedFile {
+    if (this.#dep5 === false) return { kind: 'copyright', machineReadable: false, names: [] };
     const bytes = this.#gathered();
     // A file cut at the size cap ends in the middle of a line: that line is dropped, not half kept.
     const whole = this.#truncated ? bytes.lastIndexOf(0x0a) + 1 : bytes.length;
-    const read =
-      this.#dep5 === false
-        ? undefined
-        : readDep5(
-            bytes.subarray(0, whole),
-            this.#textOf(bytes).slice(0, whole + 1),
-            this.#limits.maxLineBytes,
-            false,
-          );
-    const machineReadable = read?.header === true;
-    return { kind: 'copyright', machineReadable, names: machineReadable ? (read?.names ?? []) : [] };
+    const memo = this.#source.memo;
+    const key = memo ? createHash('sha256').update(bytes.subarray(0, whole)).digest('base64') : '';
+    const known = memo?.get(key);
+    if (known) return { kind: 'copyright', machineReadable: known.machineReadable, names: [...known.names] };
+    const read = readDep5(
+      bytes.subarray(0, whole),
+      this.#textOf(bytes).slice(0, whole + 1),
+      this.#limits.maxLineBytes,
+      false,
+    );
+    const machineReadable = read.header === true;
+    const names = machineReadable ? read.names : [];
+    memo?.set(key, { machineReadable, names });
+    return { kind: 'copyright', machineReadable, names: [...names] };
   }
 
   #gathered(): Buffer {

@@ -1,5 +1,5 @@
 import { apkInstalledParser } from './apk-installed.js';
-import { copyrightParser } from './dep5-copyright.js';
+import { CopyrightMemo, copyrightParser } from './dep5-copyright.js';
 import { dpkgStatusParser } from './dpkg-status.js';
 import { mayMatter, normalizeImagePath, type PathRole, pathRole } from './image-path.js';
 import { emptyDelta, type LayerDelta } from './layer-delta.js';
@@ -11,7 +11,12 @@ import { type TarHeader, TarHeaderReader } from './tar-headers.js';
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 
-function parserFor(role: PathRole, limits: SbomLimits): FileParser | undefined {
+function parserFor(
+  role: PathRole,
+  limits: SbomLimits,
+  size: number,
+  copyrights: CopyrightMemo,
+): FileParser | undefined {
   switch (role) {
     case 'os-release':
       return osReleaseParser(limits);
@@ -19,7 +24,7 @@ function parserFor(role: PathRole, limits: SbomLimits): FileParser | undefined {
     case 'dpkg-status-d':
       return dpkgStatusParser(limits);
     case 'copyright':
-      return copyrightParser(limits);
+      return copyrightParser(limits, { size, memo: copyrights });
     case 'apk-installed':
       return apkInstalledParser(limits);
     default:
@@ -31,6 +36,7 @@ function parserFor(role: PathRole, limits: SbomLimits): FileParser | undefined {
 export class LayerScan {
   readonly delta = emptyDelta();
   readonly #reader: TarHeaderReader;
+  readonly #copyrights = new CopyrightMemo();
   /** The file of interest being read: where it is, its parser, whether the parser still wants bytes. */
   #path = '';
   #parser: FileParser | undefined;
@@ -44,7 +50,7 @@ export class LayerScan {
     };
     this.#reader = new TarHeaderReader(
       (header) => {
-        const read = handleEntry(this.delta, header, limits);
+        const read = handleEntry(this.delta, header, limits, this.#copyrights);
         if (!read) return undefined;
         this.#path = read.path;
         this.#parser = read.parser;
@@ -108,6 +114,7 @@ function handleEntry(
   delta: LayerDelta,
   header: TarHeader,
   limits: SbomLimits,
+  copyrights: CopyrightMemo,
 ): { path: string; parser: FileParser } | undefined {
   const path = normalizeImagePath(header.name);
   const slash = path.lastIndexOf('/');
@@ -143,7 +150,7 @@ function handleEntry(
       return undefined;
     }
     case 'file': {
-      const parser = parserFor(role, limits);
+      const parser = parserFor(role, limits, header.size, copyrights);
       if (!parser) {
         delta.entries.set(path, { kind: 'file' });
         return undefined;
