@@ -80,6 +80,55 @@ describe('StanzaParser', () => {
       expect(parse([bytes.subarray(0, cut), bytes.subarray(cut)])).toEqual(whole);
   });
 
+  it('reads a file in one piece as it reads it line by line, whatever its lines', () => {
+    // Line by line, every line is looked at in JavaScript; in one piece, most are passed over by an expression.
+    const pool = [
+      'Package: a',
+      'package:b',
+      'VERSION: 1.0',
+      'Version:',
+      'Description: text',
+      'Maintainer: Some One <one@example.org>',
+      'Pre-Depends: libc6',
+      'Package-Type: udeb',
+      'X#: hash inside a name',
+      ' continued text',
+      '\tcontinued: with a colon',
+      ' .',
+      ` ${'long continuation '.repeat(20)}`,
+      `Long-Field: ${'y'.repeat(250)}`,
+      `${'z'.repeat(260)}`,
+      '',
+      ' ',
+      '\t \r',
+      '\r',
+      '# comment',
+      '#Package: commented out',
+      'no colon here',
+      ':empty name',
+      'Sp ace: in name',
+      'Tab\there: in name',
+      'Package: cr\r',
+      'Other: cr\r',
+      'Ünïcode-Name: latin1 bytes',
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...pool), { maxLength: 40 }),
+        fc.boolean(),
+        fc.boolean(),
+        (lines, finalNewline, caseInsensitive) => {
+          const joined = lines.join('\n') + (finalNewline ? '\n' : '');
+          const byLine = joined.split(/(?<=\n)/).map((line) => Buffer.from(line));
+          expect(parse([Buffer.from(joined)], { caseInsensitive })).toEqual(
+            parse(byLine, { caseInsensitive }),
+          );
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
   it('stops at the byte cap and drops the cut line', () => {
     const { records, stats } = parse([Buffer.from(text)], { maxBytes: 24 });
     expect(stats.truncated).toBe(true);
