@@ -105,6 +105,7 @@ describe('copyrightParser against the general deb822 reader', () => {
     'License: GPL-2+',
     'license:  Expat \r',
     'License: Lizenz-ü',
+    'License: voilà',
     'License:',
     'License : spaced',
     ' License: indented',
