@@ -129,6 +129,18 @@ describe('StanzaParser', () => {
     );
   });
 
+  it('keeps a field whose name lower-cases to ASCII from outside it, in one piece as line by line', () => {
+    // U+212A (Kelvin sign) lower-cases to `k`; a regular expression's case folding does not map it there.
+    const bytes = Buffer.from('a: 1\nk: v\nK: w\n');
+    const kelvin = { fields: ['\u212a'], caseInsensitive: true };
+    const byLine = parse(
+      ['a: 1\n', 'k: v\n', 'K: w\n'].map((line) => Buffer.from(line)),
+      kelvin,
+    );
+    expect(byLine.records).toEqual([{ k: 'v' }]);
+    expect(parse([bytes], kelvin)).toEqual(byLine);
+  });
+
   it('stops at the byte cap and drops the cut line', () => {
     const { records, stats } = parse([Buffer.from(text)], { maxBytes: 24 });
     expect(stats.truncated).toBe(true);

@@ -48,7 +48,12 @@ const BLANK_CHARACTER = /[ \t\r\v\f]/;
  */
 function quietLines(fields: readonly string[], caseInsensitive: boolean): RegExp {
   const kept = fields.map((field) => field.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|');
-  const quiet = `[ \\t][^\\n]*[^ \\t\\r\\v\\f\\n]|#|(?!(?:${kept}):)[^ \\t\\r\\v\\f\\n:]+:`;
+  // The expression's `i` never maps a character outside ASCII to one inside, as `toLowerCase` does (U+212A,
+  // the Kelvin sign, is `k`): with such a name kept, fields are all looked at in JavaScript.
+  const unkept = fields.every((field) => /^[\x21-\x7e]*$/.test(field))
+    ? `|(?!(?:${kept}):)[^ \\t\\r\\v\\f\\n:]+:`
+    : '';
+  const quiet = `[ \\t][^\\n]*[^ \\t\\r\\v\\f\\n]|#${unkept}`;
   return new RegExp(`\\n(?!${quiet})`, caseInsensitive ? 'gi' : 'g');
 }
 
