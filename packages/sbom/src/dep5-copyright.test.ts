@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CopyrightMemo, copyrightLicenses, copyrightParser } from './dep5-copyright.js';
+import { type CopyrightMemo, copyrightLicenses, copyrightParser } from './dep5-copyright.js';
 import { defaultSbomLimits } from './limits.js';
 import { StanzaParser } from './stanza-parser.js';
 
@@ -136,7 +136,7 @@ describe('copyrightParser against the general deb822 reader', () => {
           };
           expect(read(copyrightParser(defaultSbomLimits))).toEqual(expected);
           // As a layer reads it: its size known (whole in one chunk, or not), then again from the memo.
-          const memo = new CopyrightMemo();
+          const memo: CopyrightMemo = new Map();
           const source = { size: bytes.length, memo };
           expect(read(copyrightParser(defaultSbomLimits, source))).toEqual(expected);
           expect(read(copyrightParser(defaultSbomLimits, source))).toEqual(expected);
@@ -147,7 +147,7 @@ describe('copyrightParser against the general deb822 reader', () => {
   });
 
   it('answers a repeated file from the memo, and only a file of the same bytes', () => {
-    const memo = new CopyrightMemo();
+    const memo: CopyrightMemo = new Map();
     const read = (text: string) => {
       const bytes = Buffer.from(text);
       const parser = copyrightParser(defaultSbomLimits, { size: bytes.length, memo });

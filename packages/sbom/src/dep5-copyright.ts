@@ -23,17 +23,7 @@ const MAX_PARAGRAPHS = 10_000;
  * one source ship the same file (half of a Debian image's copyright bytes are repeats), so each distinct file
  * is read once. Holds results, never bytes.
  */
-export class CopyrightMemo {
-  readonly #read = new Map<string, { machineReadable: boolean; names: readonly string[] }>();
-
-  get(key: string): { machineReadable: boolean; names: readonly string[] } | undefined {
-    return this.#read.get(key);
-  }
-
-  set(key: string, parsed: { machineReadable: boolean; names: readonly string[] }): void {
-    this.#read.set(key, parsed);
-  }
-}
+export type CopyrightMemo = Map<string, { machineReadable: boolean; names: readonly string[] }>;
 
 /** Where a copyright file comes from: its size as the tar says, and the memo of its layer. */
 export interface CopyrightSource {

@@ -1,5 +1,5 @@
 import { apkInstalledParser } from './apk-installed.js';
-import { CopyrightMemo, copyrightParser } from './dep5-copyright.js';
+import { type CopyrightMemo, copyrightParser } from './dep5-copyright.js';
 import { dpkgStatusParser } from './dpkg-status.js';
 import { mayMatter, normalizeImagePath, type PathRole, pathRole } from './image-path.js';
 import { emptyDelta, type LayerDelta } from './layer-delta.js';
@@ -36,7 +36,7 @@ function parserFor(
 export class LayerScan {
   readonly delta = emptyDelta();
   readonly #reader: TarHeaderReader;
-  readonly #copyrights = new CopyrightMemo();
+  readonly #copyrights: CopyrightMemo = new Map();
   /** The file of interest being read: where it is, its parser, whether the parser still wants bytes. */
   #path = '';
   #parser: FileParser | undefined;
