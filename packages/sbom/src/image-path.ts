@@ -1,3 +1,5 @@
+import { regExpLiteral } from './regexp-literal.js';
+
 /**
  * Which paths of an image's filesystem matter for its package inventory. Everything else in a layer is
  * skipped as it streams past; these are the only files whose content (parsed) or shape (symlink, directory,
@@ -74,11 +76,6 @@ export function pathRole(path: string): PathRole | undefined {
   return undefined;
 }
 
-/** A regular expression's source matching `text` literally. */
-function literal(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
 /**
  * The names {@link mayMatter} lets through, as one expression. After the leading `./` and `/` (taken
  * atomically, by a lookahead and a back-reference, so that backtracking cannot hand them to the rest):
@@ -92,9 +89,9 @@ const MAY_MATTER = new RegExp(
     [
       '\\.',
       '[^]*/[./]',
-      `(?:${[...Object.keys(exact), ...ancestors].map(literal).join('|')})/?$`,
-      `${literal(DOC)}[^/]*(?:/copyright)?/?$`,
-      `${literal(STATUS_D)}[^/]*/?$`,
+      `(?:${[...Object.keys(exact), ...ancestors].map(regExpLiteral).join('|')})/?$`,
+      `${regExpLiteral(DOC)}[^/]*(?:/copyright)?/?$`,
+      `${regExpLiteral(STATUS_D)}[^/]*/?$`,
     ].join('|'),
     ')',
   ].join(''),

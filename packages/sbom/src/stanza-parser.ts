@@ -1,4 +1,5 @@
 import { latin1Of, utf8Of } from './buffer-text.js';
+import { regExpLiteral } from './regexp-literal.js';
 
 /**
  * A streaming reader of deb822-style records (dpkg status, DEP-5 copyright) and apk's `installed` database:
@@ -47,7 +48,7 @@ const BLANK_CHARACTER = /[ \t\r\v\f]/;
  * no blank or colon, then a colon). Matched, it ends after that newline: where the line to look at begins.
  */
 function quietLines(fields: readonly string[], caseInsensitive: boolean): RegExp {
-  const kept = fields.map((field) => field.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|');
+  const kept = fields.map(regExpLiteral).join('|');
   // The expression's `i` never maps a character outside ASCII to one inside, as `toLowerCase` does (U+212A,
   // the Kelvin sign, is `k`): with such a name kept, fields are all looked at in JavaScript.
   const unkept = fields.every((field) => /^[\x21-\x7e]*$/.test(field))
